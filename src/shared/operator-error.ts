@@ -1,0 +1,68 @@
+/**
+ * Operator-safe errors: a stable code, the one sentence an operator may see, and the internal
+ * message and cause kept apart for logs and diagnostics (STYLE.md §4, DESIGN.md §2 `failure`).
+ * @module
+ */
+
+/** Codes an operator may see, with the only sentence they will see. Add a code here before throwing it. */
+export const OPERATOR_ERRORS = {
+  not_found: "This item does not exist or you do not have access to it.",
+  forbidden: "You do not have permission to do this.",
+  invalid_input: "The request is not valid. Check the values and try again.",
+  evidence_source_unreachable: "The tenant's evidence source could not be read.",
+  evidence_partially_unreadable: "Some policies in the tenant's evidence source could not be read.",
+  export_malformed: "The export could not be read: it is not valid Intune policy JSON.",
+  no_baseline_snapshot: "This baseline profile has no snapshot yet. Capture a baseline first.",
+  tenant_not_connected: "The tenant has no evidence source connected.",
+  worker_lost: "The worker running this operation stopped responding and the operation could not be resumed.",
+  interrupted: "The operation was interrupted while the service shut down.",
+  cancelled: "The operation was cancelled.",
+  internal_error: "The operation failed unexpectedly. The details were recorded.",
+} as const;
+
+/** One key of {@link OPERATOR_ERRORS}. */
+export type OperatorErrorCode = keyof typeof OPERATOR_ERRORS;
+
+/** True when `value` is a known operator error code (guards stored, untrusted values). */
+export function isOperatorErrorCode(value: unknown): value is OperatorErrorCode {
+  return typeof value === "string" && Object.hasOwn(OPERATOR_ERRORS, value);
+}
+
+/**
+ * An expected failure. `message` is for logs and diagnostics; {@link OperatorError.operatorMessage}
+ * is all an operator sees. Retrying will not fix it, so run tasks complete the run at once.
+ */
+export class OperatorError extends Error {
+  override name = "OperatorError";
+  readonly code: OperatorErrorCode;
+
+  constructor(code: OperatorErrorCode, internalMessage?: string, options?: ErrorOptions) {
+    super(internalMessage ?? code, options);
+    this.code = code;
+  }
+
+  /** The operator-safe sentence for {@link OperatorError.code}. */
+  get operatorMessage(): string {
+    return OPERATOR_ERRORS[this.code];
+  }
+}
+
+/**
+ * Normalise anything thrown into an `Error` (graphile-worker's `coerceError`): strings and
+ * non-error objects become an `Error` whose message describes them.
+ */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) {
+    return thrown;
+  }
+  if (typeof thrown === "string") {
+    return new Error(thrown);
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    text = String(thrown); // cyclic or hostile objects: fall back to the tag
+  }
+  return new Error(`Non-error value thrown: ${text}`);
+}

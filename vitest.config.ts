@@ -1,0 +1,24 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    pool: "forks",
+    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    reporters: ["default", "./test/plain-summary-reporter.ts"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: ["**/*.db.test.ts", "**/*.e2e.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "db",
+          include: ["src/**/*.db.test.ts", "test/**/*.db.test.ts"],
+          globalSetup: ["./test/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
