@@ -12,6 +12,7 @@
  * @module
  */
 import { z } from "zod";
+import { WAIT_REASON_KEYS } from "./run-types.js";
 
 /** Stored run statuses. Transitions only move forward: queued → running → completed. */
 export const RUN_STATUSES = ["queued", "running", "completed"] as const;
@@ -40,10 +41,9 @@ export type SummaryCounts = Partial<Record<SummaryCountKey, number>>;
  * non-negative safe integers. Readers must not trust stored values and re-validate.
  */
 export const summaryCountsSchema = z.strictObject(
-  Object.fromEntries(SUMMARY_COUNT_KEYS.map((key) => [key, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional()])) as Record<
-    SummaryCountKey,
-    z.ZodOptional<z.ZodNumber>
-  >,
+  Object.fromEntries(
+    SUMMARY_COUNT_KEYS.map((key) => [key, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional()]),
+  ) as Record<SummaryCountKey, z.ZodOptional<z.ZodNumber>>,
 );
 
 /** Operator-safe failure stored on a completed run. `diagnostics` is shown only with `operations.diagnostics`. */
@@ -112,3 +112,187 @@ export interface OperationRun {
   /** The graphile-worker worker id holding this run's job while it runs (for the reaper). */
   workerId: string | null;
 }
+
+/**
+ * One namespace of a stored `context` (`inputs`, `progress`, `resume`, `result`), read as an own
+ * data property only: getters are not invoked and inherited values are ignored. Never throws.
+ *
+ * @param context - the stored `context` column, untrusted (may be null or not an object)
+ * @returns the namespace's raw value (still untrusted: parse it), or `undefined`
+ */
+export function findContextValue(context: unknown, namespace: keyof RunContext): unknown {
+  if (context === null || typeof context !== "object") {
+    return undefined;
+  }
+  try {
+    const descriptor = Reflect.getOwnPropertyDescriptor(context, namespace);
+    return descriptor !== undefined && "value" in descriptor ? descriptor.value : undefined;
+  } catch {
+    return undefined; // a Proxy trap threw: an unreadable namespace is a missing one
+  }
+}
+
+/** Deepest nesting {@link parseUntrusted} accepts; stored run JSON is shallow, anything deeper is malformed. */
+const MAX_UNTRUSTED_DEPTH = 16;
+
+/** Marker for "not plain JSON": distinct from every JSON value, including `undefined`. */
+const NOT_PLAIN = Symbol("not plain JSON");
+
+/**
+ * Copy a value made only of plain JSON parts: null, booleans, numbers, strings, arrays, and
+ * objects whose prototype is `Object.prototype` or `null` with own data properties. Getters are
+ * never invoked, inherited properties never read, class instances (Date, Map, …) rejected, so
+ * the copy cannot run code or change between reads when zod looks at it. Proxies may still throw,
+ * which is why {@link parseUntrusted} also catches.
+ */
+function toPlainJson(value: unknown, depth: number): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean" || typeof value === "number") {
+    return value;
+  }
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== "object" || depth > MAX_UNTRUSTED_DEPTH) {
+    return NOT_PLAIN;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if (isArray ? prototype !== Array.prototype : prototype !== Object.prototype && prototype !== null) {
+    return NOT_PLAIN;
+  }
+  const copy: Record<string, unknown> = isArray ? ([] as unknown as Record<string, unknown>) : {};
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+    if (isArray && key === "length") {
+      continue;
+    }
+    if (typeof key === "symbol" || descriptor === undefined || !("value" in descriptor)) {
+      return NOT_PLAIN; // symbols, accessors: not JSON
+    }
+    const inner = toPlainJson(descriptor.value, depth + 1);
+    if (inner === NOT_PLAIN) {
+      return NOT_PLAIN;
+    }
+    // defineProperty, not assignment: an own "__proto__" key stays data and never sets the prototype.
+    Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+/**
+ * Parse untrusted stored JSON (a `context` namespace, `summary_counts`, `failure`) with `schema`.
+ * Never throws: non-plain values (class instances, getters, inherited properties, proxies that
+ * throw, nesting deeper than 16) and schema failures all give `undefined`, so callers fall through
+ * to a safer description (STYLE.md §3 `parse*`, DESIGN.md §3 "malformed metadata falls through").
+ *
+ * @returns the parsed value, or `undefined` when `value` is not plain JSON or fails `schema`
+ */
+export function parseUntrusted<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  try {
+    const plain = toPlainJson(value, 0);
+    if (plain === NOT_PLAIN) {
+      return undefined;
+    }
+    const parsed = schema.safeParse(plain);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    // A hostile value (e.g. a Proxy whose traps throw) is malformed metadata, not a bug to surface.
+    return undefined;
+  }
+}
+
+/** Longest phase or wait reason key the reader accepts; catalog keys are short identifiers. */
+const MAX_PROGRESS_KEY_LENGTH = 64;
+
+/**
+ * Reader schema for `context.progress.phase`. Other keys may sit beside it; whether the phase is a
+ * key of the run type's phase catalog is checked by the progress contract, never here.
+ * @see DESIGN.md §3 rule 2
+ */
+export const phaseProgressSchema = z.object({ phase: z.string().min(1).max(MAX_PROGRESS_KEY_LENGTH) });
+
+/** A count of operation runs: a non-negative safe integer. */
+const runCountSchema = z.int().min(0);
+
+/** Counts per known run outcome; an unknown outcome key makes the whole summary invalid. */
+export const outcomeCountsSchema = z.strictObject({
+  succeeded: runCountSchema.optional(),
+  partially_succeeded: runCountSchema.optional(),
+  failed: runCountSchema.optional(),
+  blocked: runCountSchema.optional(),
+  cancelled: runCountSchema.optional(),
+});
+
+/**
+ * `context.progress.composite` ({@link CompositeSummary}): `total` must equal the sum of
+ * `byOutcome`, every count a non-negative integer. `byType` (detail pages only) is keyed by run
+ * type; readers map its keys through the run type catalog and never display them raw.
+ * @see DESIGN.md §3 "Composite summary"
+ */
+export const compositeSummarySchema = z
+  .strictObject({
+    total: runCountSchema,
+    byOutcome: outcomeCountsSchema,
+    byType: z.record(z.string().max(MAX_PROGRESS_KEY_LENGTH), outcomeCountsSchema).optional(),
+  })
+  .refine(
+    (summary) =>
+      Object.values(summary.byOutcome).reduce((sum: number, count) => sum + (count ?? 0), 0) === summary.total,
+    { message: "composite total must equal the sum of byOutcome" },
+  );
+
+/** Reader schema for `{ composite }` inside `context.progress`; other keys may sit beside it. */
+export const compositeProgressSchema = z.object({ composite: compositeSummarySchema });
+
+/**
+ * Reader schema for a wait inside `context.progress`: `waitReason` a wait reason key, `waitUntil`
+ * an ISO-8601 date-time with offset ("2025-01-07T10:42:00Z"). A malformed `waitUntil` is
+ * dropped (the wait is still shown, without a time) rather than hiding the wait.
+ * @see DESIGN.md §3 "wait reason"
+ */
+export const waitProgressSchema = z.object({
+  waitReason: z.enum(WAIT_REASON_KEYS),
+  waitUntil: z.iso.datetime({ offset: true }).optional().catch(undefined),
+});
+
+/**
+ * Writer schema for the whole `context.progress` namespace ({@link ProgressMetadata}): strict, so
+ * the run service cannot store a key no reader understands.
+ */
+export const progressMetadataSchema = z.strictObject({
+  phase: z.string().min(1).max(MAX_PROGRESS_KEY_LENGTH).optional(),
+  waitReason: z.enum(WAIT_REASON_KEYS).optional(),
+  waitUntil: z.iso.datetime({ offset: true }).optional(),
+  composite: compositeSummarySchema.optional(),
+});
+
+/** A count in an operator-safe result: a non-negative safe integer. */
+const resultCountSchema = z.int().min(0);
+
+/**
+ * `context.result` of a `baseline_compare` run, as the job writes it and the presenter reads it.
+ * - `findingCount`: drift findings this compare produced or confirmed.
+ * - `openFindingCount`: of those, findings still open after the lifecycle update.
+ * - `unknownPolicyCount`: policies whose capture failed (finding state `unknown`).
+ * - `byKind`: finding count per finding kind (`missing_policy`, `setting_changed`, …).
+ * @see DESIGN.md §2 `context.result`, §5 "Finding kinds"
+ */
+export const compareResultSchema = z.strictObject({
+  findingCount: resultCountSchema.optional(),
+  openFindingCount: resultCountSchema.optional(),
+  unknownPolicyCount: resultCountSchema.optional(),
+  byKind: z.record(z.string().max(MAX_PROGRESS_KEY_LENGTH), resultCountSchema).optional(),
+});
+export type CompareResult = z.infer<typeof compareResultSchema>;
+
+/**
+ * `context.result` of a `baseline_capture` run.
+ * - `policyCount`: policies captured into the snapshot.
+ * - `unreadableCount`: policies (or export files) that could not be read.
+ * @see DESIGN.md §2 `context.result`
+ */
+export const captureResultSchema = z.strictObject({
+  policyCount: resultCountSchema.optional(),
+  unreadableCount: resultCountSchema.optional(),
+});
+export type CaptureResult = z.infer<typeof captureResultSchema>;

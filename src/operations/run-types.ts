@@ -117,3 +117,25 @@ export const WAIT_REASONS = {
   retry_backoff: "Waiting before retrying",
 } as const;
 export type WaitReason = keyof typeof WAIT_REASONS;
+
+/** The keys of {@link WAIT_REASONS}, for zod enums (`waitProgressSchema` in run-record.ts). */
+export const WAIT_REASON_KEYS = Object.keys(WAIT_REASONS) as [WaitReason, ...WaitReason[]];
+
+/**
+ * Singular form of each catalog unit noun ("policies" → "policy"), for counts of exactly one.
+ * Look up with `Object.hasOwn`; a noun missing here is used as is.
+ */
+export const SINGULAR_UNIT_NOUNS: Readonly<Record<string, string>> = {
+  policies: "policy",
+  "evidence sources": "evidence source",
+  sections: "section",
+  items: "item",
+};
+
+/** The unit noun of `info` for `count` units: singular for exactly 1 ("1 policy"), else plural. */
+export function toUnitNoun(info: RunTypeInfo, count: number): string {
+  if (count === 1 && Object.hasOwn(SINGULAR_UNIT_NOUNS, info.unitNoun)) {
+    return SINGULAR_UNIT_NOUNS[info.unitNoun] ?? info.unitNoun;
+  }
+  return info.unitNoun;
+}

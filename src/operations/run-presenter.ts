@@ -1,0 +1,298 @@
+/**
+ * Run presenter: every piece of operator copy about an operation run, from one place — queued
+ * toast, shell item, terminal notification, headline (DESIGN.md §4). Pure, never throws; it reads
+ * only catalogs, validated counts and failure codes, never stored free text.
+ * @module
+ */
+import { describeProgress, formatCount, type ProgressOptions, type ProgressView } from "./progress-contract.js";
+import { describeFailure } from "./run-failure.js";
+import {
+  captureResultSchema,
+  compareResultSchema,
+  findContextValue,
+  type OperationRun,
+  parseUntrusted,
+} from "./run-record.js";
+import { getRunTypeInfo, type RunTypeInfo } from "./run-types.js";
+import { type DisplayStatus, normalizeStatus } from "./status-normalizer.js";
+
+/** The one dominant action of every run surface. */
+export interface RunAction {
+  label: "View operation";
+  /** The canonical run URL, see {@link runUrl}. */
+  url: string;
+}
+
+/** Toast shown when an operator starts work. */
+export interface QueuedToast {
+  /** "Baseline compare queued", or "Baseline compare is already running" for an existing run. */
+  title: string;
+  body: string;
+  action: RunAction;
+}
+
+/** One entry of the shell's activity feedback area. */
+export interface ShellItem {
+  /** Run type label: "Baseline compare". */
+  title: string;
+  /** Tenant display name; "Workspace" for workspace-level runs; "Unknown tenant" if the name is unavailable. */
+  subtitle: string;
+  progress: ProgressView;
+  status: DisplayStatus;
+  action: RunAction;
+}
+
+/** The notification stored per initiator when a run completes (shown in the bell). */
+export interface TerminalNotification {
+  /** One line: "Baseline compare finished: 12 drift findings". */
+  title: string;
+  /** Supporting sentence(s): counts, the failure's catalog sentence, or where to look. */
+  body: string;
+  /** The canonical run URL. */
+  url: string;
+}
+
+/** Canonical run URL path prefix (DESIGN.md §4). */
+const OPERATIONS_PATH = "/operations";
+
+/** Run ids are uuids; anything else is percent-encoded so it cannot change the path. */
+const SAFE_ID = /^[0-9A-Za-z_-]{1,128}$/;
+
+/**
+ * The canonical URL of a run's detail page: `/operations/{id}`. Ids that are not plain
+ * identifiers are percent-encoded; an id that cannot be encoded gives the Operations list.
+ * @param id - the run id (a uuid)
+ */
+export function runUrl(id: string): string {
+  if (typeof id === "string" && SAFE_ID.test(id)) {
+    return `${OPERATIONS_PATH}/${id}`;
+  }
+  try {
+    return `${OPERATIONS_PATH}/${encodeURIComponent(String(id))}`;
+  } catch {
+    return OPERATIONS_PATH; // URIError: lone surrogate; the list is a safe, truthful destination
+  }
+}
+
+function viewOperation(run: Pick<OperationRun, "id">): RunAction {
+  return { label: "View operation", url: runUrl(run.id) };
+}
+
+/**
+ * Toast after a start request. `created: false` means the identity key already had an active run,
+ * which the action opens instead of a second run.
+ *
+ * @example describeQueuedToast(run, { created: true }).title === "Baseline compare queued"
+ * @see DESIGN.md §2 `identity_key`, §4
+ */
+export function describeQueuedToast(run: Pick<OperationRun, "id" | "type">, input: { created: boolean }): QueuedToast {
+  const label = getRunTypeInfo(run.type).label;
+  return {
+    title: input.created ? `${label} queued` : `${label} is already running`,
+    body: "It runs in the background; you can keep working.",
+    action: viewOperation(run),
+  };
+}
+
+/**
+ * One shell activity item: run type label, tenant, progress, status and the View operation action.
+ *
+ * @param tenantName - the tenant's display name, or null for workspace-level runs or when unknown
+ * @param options - forwarded to {@link describeProgress} and the status normalizer
+ * @see DESIGN.md §1 "shell", §4
+ */
+export function describeShellItem(
+  run: OperationRun,
+  tenantName: string | null,
+  now: Date,
+  options?: ProgressOptions,
+): ShellItem {
+  return {
+    title: getRunTypeInfo(run.type).label,
+    subtitle: describeTenant(run, tenantName),
+    progress: describeProgress(run, now, options),
+    status: normalizeStatus(run, now, options),
+    action: viewOperation(run),
+  };
+}
+
+function describeTenant(run: OperationRun, tenantName: string | null): string {
+  const name = typeof tenantName === "string" ? tenantName.trim() : "";
+  if (name !== "") {
+    return name;
+  }
+  return run.tenantId === null ? "Workspace" : "Unknown tenant";
+}
+
+/**
+ * The notification for a completed run, from the outcome, the operator-safe `context.result`
+ * (validated with `compareResultSchema` / `captureResultSchema`) and the failure code's catalog
+ * sentence. Examples: "Baseline compare finished: 12 drift findings", "Baseline capture failed:
+ * the tenant's evidence source could not be read.", "Baseline compare blocked: This baseline
+ * profile has no snapshot yet. Capture a baseline first."
+ *
+ * @returns never throws; a run that is not completed gets its status as the title
+ * @see DESIGN.md §4
+ */
+export function describeTerminalNotification(run: OperationRun): TerminalNotification {
+  const url = runUrl(run.id);
+  try {
+    return { ...describeTerminal(run), url };
+  } catch {
+    return { title: "Operation finished", body: VIEW_DETAILS, url }; // never let copy break completion
+  }
+}
+
+const VIEW_DETAILS = "View the operation for details.";
+
+/** The run's status at the epoch: only completed statuses are used, which do not depend on time. */
+const EPOCH = new Date(0);
+
+function describeTerminal(run: OperationRun): Omit<TerminalNotification, "url"> {
+  const type = getRunTypeInfo(run.type);
+  const status = normalizeStatus(run, EPOCH).status;
+  const result = readResult(run, type);
+  switch (status) {
+    case "succeeded":
+      return {
+        title: joinHeadline(`${type.label} finished`, result.summary),
+        body: joinSentences(result.details) ?? VIEW_DETAILS,
+      };
+    case "partially_succeeded":
+      return {
+        title: joinHeadline(`${type.label} partially succeeded`, result.summary, describePartialReason(run, type)),
+        body: joinSentences(result.details) ?? VIEW_DETAILS,
+      };
+    case "failed": {
+      const failure = describeFailure(run.failure);
+      return { title: `${type.label} failed: ${lowerFirst(failure.message)}`, body: failure.message };
+    }
+    case "blocked": {
+      // A blocked run's reason is a decision explained in full sentences, so it keeps its capital.
+      const failure = describeFailure(run.failure);
+      return { title: `${type.label} blocked: ${failure.message}`, body: failure.message };
+    }
+    case "cancelled":
+      return { title: `${type.label} cancelled`, body: "The operation was cancelled. Work it finished was kept." };
+    case "completed_unknown":
+      return { title: `${type.label} finished with an unknown outcome`, body: VIEW_DETAILS };
+    default:
+      return { title: `${type.label}: ${normalizeStatus(run, EPOCH).label}`, body: "The operation has not finished." };
+  }
+}
+
+/** Why a partial run is partial, lower-case for after a semicolon or colon. */
+function describePartialReason(run: OperationRun, type: RunTypeInfo): string | undefined {
+  if (isBaselineType(type)) {
+    return "some policies could not be read";
+  }
+  const failure = describeFailure(run.failure);
+  return failure.code === "internal_error" ? undefined : lowerFirst(failure.message).replace(/\.$/, "");
+}
+
+/** Summary (for the title) and supporting sentences (for the body) from a validated `context.result`. */
+interface ResultCopy {
+  summary: string | undefined;
+  details: string[];
+}
+
+function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
+  const raw = findContextValue(run.context, "result");
+  if (type.type === "baseline_compare") {
+    const result = parseUntrusted(compareResultSchema, raw);
+    const details: string[] = [];
+    if (result?.openFindingCount !== undefined) {
+      details.push(`${countNoun(result.openFindingCount, "drift finding", "drift findings")} open`);
+    }
+    if (result?.unknownPolicyCount !== undefined && result.unknownPolicyCount > 0) {
+      details.push(
+        `${countNoun(result.unknownPolicyCount, "policy", "policies")} could not be read; drift is unknown for them`,
+      );
+    }
+    return {
+      summary:
+        result?.findingCount === undefined
+          ? undefined
+          : countNoun(result.findingCount, "drift finding", "drift findings"),
+      details,
+    };
+  }
+  if (type.type === "baseline_capture") {
+    const result = parseUntrusted(captureResultSchema, raw);
+    const details =
+      result?.unreadableCount !== undefined && result.unreadableCount > 0
+        ? [`${countNoun(result.unreadableCount, "policy", "policies")} could not be read`]
+        : [];
+    return {
+      summary:
+        result?.policyCount === undefined
+          ? undefined
+          : `${countNoun(result.policyCount, "policy", "policies")} captured`,
+      details,
+    };
+  }
+  return { summary: undefined, details: [] };
+}
+
+function isBaselineType(type: RunTypeInfo): boolean {
+  return type.type === "baseline_compare" || type.type === "baseline_capture";
+}
+
+/**
+ * A one-line description of a run for detail pages and CLI lines: the terminal title when
+ * completed, "Baseline compare queued" when queued, and for a running run its type label and
+ * progress joined by " · ": "Baseline compare · Comparing against baseline · Step 3 of 4", with
+ * "(26%)" after a counted detail and the wait and stale copy appended when present.
+ *
+ * @param options - forwarded to {@link describeProgress}
+ * @returns never throws
+ */
+export function describeRunHeadline(run: OperationRun, now: Date, options?: ProgressOptions): string {
+  try {
+    const type = getRunTypeInfo(run.type);
+    const status = normalizeStatus(run, now, options);
+    if (status.terminal) {
+      return describeTerminalNotification(run).title;
+    }
+    if (status.status === "queued") {
+      return `${type.label} queued`;
+    }
+    const progress = describeProgress(run, now, options);
+    if (progress.mode === "none") {
+      return `${type.label} · ${progress.label}`;
+    }
+    const detail = progress.mode === "counted" ? `${progress.detail} (${progress.percent}%)` : progress.detail;
+    return [type.label, progress.label, detail, progress.waitDetail, progress.staleDetail]
+      .filter((part): part is string => part !== undefined)
+      .join(" · ");
+  } catch {
+    return "Operation"; // only reachable through a bug; a headline must never break a page or CLI line
+  }
+}
+
+/** "1 drift finding", "12 drift findings", "no drift findings" (lower case: it follows a colon). */
+function countNoun(count: number, singular: string, plural: string): string {
+  if (count === 0) {
+    return `no ${plural}`;
+  }
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}
+
+function joinHeadline(head: string, ...parts: (string | undefined)[]): string {
+  const tail = parts.filter((part): part is string => part !== undefined);
+  return tail.length === 0 ? head : `${head}: ${tail.join("; ")}`;
+}
+
+/** Phrases as one sentence: first letter capitalised, joined with "; ", full stop. */
+function joinSentences(phrases: string[]): string | undefined {
+  if (phrases.length === 0) {
+    return undefined;
+  }
+  const text = phrases.join("; ");
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+/** Lower-case a sentence's first letter for use after a colon, unless it starts an acronym ("URL"). */
+function lowerFirst(sentence: string): string {
+  return /^[A-Z][a-z']/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
+}
