@@ -275,12 +275,22 @@ const resultCountSchema = z.int().min(0);
  * - `openFindingCount`: of those, findings still open after the lifecycle update.
  * - `unknownPolicyCount`: policies whose capture failed (finding state `unknown`).
  * - `byKind`: finding count per finding kind (`missing_policy`, `setting_changed`, …).
+ * - `newCount` / `reopenedCount` / `resolvedCount`: lifecycle changes this compare made.
+ * - `comparedPolicyCount` / `comparedSettingCount`: how much was compared; `unreadableCount`: files not read.
+ * Readers strip keys they do not know (the job may add more), writers use this shape.
  * @see DESIGN.md §2 `context.result`, §5 "Finding kinds"
  */
-export const compareResultSchema = z.strictObject({
+export const compareResultSchema = z.object({
+  snapshotId: z.string().max(MAX_PROGRESS_KEY_LENGTH).optional(),
   findingCount: resultCountSchema.optional(),
   openFindingCount: resultCountSchema.optional(),
+  newCount: resultCountSchema.optional(),
+  reopenedCount: resultCountSchema.optional(),
+  resolvedCount: resultCountSchema.optional(),
   unknownPolicyCount: resultCountSchema.optional(),
+  unreadableCount: resultCountSchema.optional(),
+  comparedPolicyCount: resultCountSchema.optional(),
+  comparedSettingCount: resultCountSchema.optional(),
   byKind: z.record(z.string().max(MAX_PROGRESS_KEY_LENGTH), resultCountSchema).optional(),
 });
 export type CompareResult = z.infer<typeof compareResultSchema>;
@@ -289,10 +299,13 @@ export type CompareResult = z.infer<typeof compareResultSchema>;
  * `context.result` of a `baseline_capture` run.
  * - `policyCount`: policies captured into the snapshot.
  * - `unreadableCount`: policies (or export files) that could not be read.
+ * - `outOfScopeCount`: readable policies outside the profile's policy kinds; `snapshotId`: the snapshot built.
  * @see DESIGN.md §2 `context.result`
  */
-export const captureResultSchema = z.strictObject({
+export const captureResultSchema = z.object({
+  snapshotId: z.string().max(MAX_PROGRESS_KEY_LENGTH).optional(),
   policyCount: resultCountSchema.optional(),
   unreadableCount: resultCountSchema.optional(),
+  outOfScopeCount: resultCountSchema.optional(),
 });
 export type CaptureResult = z.infer<typeof captureResultSchema>;

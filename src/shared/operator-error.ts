@@ -10,6 +10,7 @@ export const OPERATOR_ERRORS = {
   forbidden: "You do not have permission to do this.",
   invalid_input: "The request is not valid. Check the values and try again.",
   evidence_source_unreachable: "The tenant's evidence source could not be read.",
+  evidence_source_empty: "The tenant's evidence source contains no policies in the baseline's scope.",
   evidence_partially_unreadable: "Some policies in the tenant's evidence source could not be read.",
   export_malformed: "The export could not be read: it is not valid Intune policy JSON.",
   no_baseline_snapshot: "This baseline profile has no snapshot yet. Capture a baseline first.",

@@ -1,0 +1,109 @@
+/**
+ * Baseline profiles and their snapshots: which source tenant and policy kinds a baseline covers,
+ * the matching options of its compares, and the immutable snapshots captured for it.
+ * @module
+ */
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { baselineProfiles, baselineSnapshots } from "../db/schema.js";
+import { getTenantByName } from "../inventory/tenants.js";
+import { OperatorError } from "../shared/operator-error.js";
+
+/** A baseline profile row. */
+export type BaselineProfile = typeof baselineProfiles.$inferSelect;
+/** A baseline snapshot row. */
+export type BaselineSnapshot = typeof baselineSnapshots.$inferSelect;
+
+/** Input of {@link createBaselineProfile}. */
+export interface CreateBaselineProfileInput {
+  workspaceId: string;
+  name: string;
+  /** Source tenant name or id. */
+  sourceTenant: string;
+  /** Policy kinds in scope (Graph `@odata.type` without `#microsoft.graph.`); empty = all. */
+  policyKinds?: string[];
+  /** Match names with a trailing " - v1.2" suffix ignored. (Default: false) */
+  ignoreVersionSuffix?: boolean;
+  /** Report tenant policies the baseline does not have. (Default: false) */
+  reportUnexpected?: boolean;
+  /** Compare assignments. (Default: false) */
+  manageAssignments?: boolean;
+}
+
+/**
+ * Create a baseline profile.
+ * @throws {OperatorError} not_found – unknown source tenant; invalid_input – bad name or a profile
+ *   with this name already exists
+ */
+export async function createBaselineProfile(db: Db, input: CreateBaselineProfileInput): Promise<BaselineProfile> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200)
+    throw new OperatorError("invalid_input", "profile name must be 1-200 characters");
+  const kinds = (input.policyKinds ?? [])
+    .map((kind) => kind.replace(/^#?microsoft\.graph\./i, "").trim())
+    .filter(Boolean);
+  if (kinds.some((kind) => !/^[A-Za-z][A-Za-z0-9]{0,99}$/.test(kind))) {
+    throw new OperatorError("invalid_input", `invalid policy kind in ${JSON.stringify(kinds)}`);
+  }
+  const tenant = await getTenantByName(db, input.workspaceId, input.sourceTenant);
+  const [profile] = await db
+    .insert(baselineProfiles)
+    .values({
+      workspaceId: input.workspaceId,
+      name,
+      sourceTenantId: tenant.id,
+      policyKinds: kinds,
+      ignoreVersionSuffix: input.ignoreVersionSuffix ?? false,
+      reportUnexpected: input.reportUnexpected ?? false,
+      manageAssignments: input.manageAssignments ?? false,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!profile) throw new OperatorError("invalid_input", `a baseline profile named "${name}" already exists`);
+  return profile;
+}
+
+/** Profiles of a workspace by name. */
+export async function listBaselineProfiles(db: Db, workspaceId: string): Promise<BaselineProfile[]> {
+  return db
+    .select()
+    .from(baselineProfiles)
+    .where(eq(baselineProfiles.workspaceId, workspaceId))
+    .orderBy(asc(baselineProfiles.name));
+}
+
+/** A profile by name (case-insensitive) or id. @throws {OperatorError} not_found */
+export async function getBaselineProfile(db: Db, workspaceId: string, nameOrId: string): Promise<BaselineProfile> {
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId);
+  const [profile] = await db
+    .select()
+    .from(baselineProfiles)
+    .where(
+      and(
+        eq(baselineProfiles.workspaceId, workspaceId),
+        isUuid ? eq(baselineProfiles.id, nameOrId) : sql`lower(${baselineProfiles.name}) = lower(${nameOrId.trim()})`,
+      ),
+    );
+  if (!profile) throw new OperatorError("not_found", `baseline profile "${nameOrId}" not in workspace ${workspaceId}`);
+  return profile;
+}
+
+/** The newest snapshot of a profile, if any. */
+export async function findLatestSnapshot(db: Db, profileId: string): Promise<BaselineSnapshot | undefined> {
+  const [snapshot] = await db
+    .select()
+    .from(baselineSnapshots)
+    .where(eq(baselineSnapshots.profileId, profileId))
+    .orderBy(desc(baselineSnapshots.capturedAt))
+    .limit(1);
+  return snapshot;
+}
+
+/** Snapshots of a profile, newest first. */
+export async function listSnapshots(db: Db, profileId: string): Promise<BaselineSnapshot[]> {
+  return db
+    .select()
+    .from(baselineSnapshots)
+    .where(eq(baselineSnapshots.profileId, profileId))
+    .orderBy(desc(baselineSnapshots.capturedAt));
+}

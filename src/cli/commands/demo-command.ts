@@ -1,0 +1,152 @@
+/**
+ * `tenantpilot demo` (`npm run demo`): the main job end to end on the embedded defaults. Starts the
+ * embedded PostgreSQL, writes sample tenants with the project's own generator, captures a baseline
+ * from the source tenant, compares every customer tenant against it while printing each run's live
+ * progress, then prints the findings next to the drift the generator put in. Idempotent: a second
+ * run reuses tenants and profile and shows the finding lifecycle carrying on.
+ * @module
+ */
+import path from "node:path";
+import { createBaselineProfile, getBaselineProfile } from "../../baselines/baseline-profiles.js";
+import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
+import { loadConfig } from "../../config/config.js";
+import { createDemoTenants, type DemoTenant } from "../../inventory/sample-tenant-generator.js";
+import { addTenant } from "../../inventory/tenants.js";
+import { describeQueuedToast } from "../../operations/run-presenter.js";
+import { OperatorError } from "../../shared/operator-error.js";
+import { type GlobalOptions, withCliContext } from "../cli-context.js";
+import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
+import { startLocalWorker, watchAndReport } from "./operations-commands.js";
+
+const PROFILE_NAME = "Contoso standard baseline";
+/** Per-policy read delay so the phases are visible to a person watching (set EVIDENCE_READ_DELAY_MS to change). */
+const DEMO_READ_DELAY_MS = 40;
+
+/** Run the demo; resolves to the exit code. */
+export async function demoCommand(global: GlobalOptions): Promise<number> {
+  if (process.env.EVIDENCE_READ_DELAY_MS === undefined) process.env.EVIDENCE_READ_DELAY_MS = String(DEMO_READ_DELAY_MS);
+  const config = loadConfig();
+  return withCliContext(global, async (ctx) => {
+    const db = ctx.runtime.database.db;
+    ctx.say(
+      `TenantPilot demo · database: ${config.databaseUrl ? "DATABASE_URL" : `embedded PostgreSQL in ${path.join(config.dataDir, "pg")}`}`,
+    );
+    const demoRoot = path.join(config.dataDir, "demo-tenants");
+    const { tenants: demoTenants } = await createDemoTenants(demoRoot);
+    ctx.say(`Sample tenants written to ${demoRoot} (Intune Management export layout).`);
+
+    const source = demoTenants.find((tenant) => tenant.role === "baseline_source");
+    if (source === undefined) throw new Error("demo: the generator returned no baseline source tenant");
+    for (const tenant of demoTenants) {
+      await addTenant(db, {
+        workspaceId: ctx.workspace.id,
+        name: tenant.displayName,
+        entraTenantId: tenant.tenantId,
+        evidenceSource: { kind: "export_folder", path: tenant.dir },
+      });
+      ctx.say(
+        `  ${tenant.displayName}: ${tenant.policyCount} policies${tenant.malformedFiles ? `, ${tenant.malformedFiles} unreadable file` : ""}`,
+      );
+    }
+    const profile = await ensureProfile(ctx.workspace.id, db, source);
+    const deps = { db, runs: ctx.runtime.runs, maxAttempts: config.runMaxAttempts };
+    const worker = await startLocalWorker(ctx);
+    try {
+      ctx.say(`\nCapturing baseline "${profile.name}" from ${source.displayName}…`);
+      const capture = await startBaselineCapture(deps, {
+        workspaceId: ctx.workspace.id,
+        profile: profile.id,
+        initiator: { userId: ctx.userId, label: "demo" },
+      });
+      sayToast(ctx.say, capture);
+      const [captured] = await watchAndReport(ctx, [capture.run.id]);
+      if (captured?.outcome !== "succeeded") return EXIT_FAILED;
+
+      const customers = demoTenants.filter((tenant) => tenant.role === "customer");
+      ctx.say(`\nComparing ${customers.length} tenants against the baseline…`);
+      const compares = [];
+      for (const tenant of customers) {
+        const started = await startBaselineCompare(deps, {
+          workspaceId: ctx.workspace.id,
+          profile: profile.id,
+          tenant: tenant.displayName,
+          initiator: { userId: ctx.userId, label: "demo" },
+        });
+        sayToast(ctx.say, started);
+        compares.push({ tenant, runId: started.run.id });
+      }
+      const finals = await watchAndReport(
+        ctx,
+        compares.map((compare) => compare.runId),
+      );
+
+      ctx.say("\nFindings summary (this compare, by kind; expected = drift the generator put in):");
+      let allMatch = true;
+      const summary = [];
+      for (const { tenant, runId } of compares) {
+        const run = finals.find((final) => final.id === runId);
+        const result = (run?.context.result ?? {}) as {
+          byKind?: Record<string, number>;
+          findingCount?: number;
+          unknownPolicyCount?: number;
+        };
+        const found = result.byKind ?? {};
+        const expected = expectedByKind(tenant);
+        const matches = Object.keys({ ...found, ...expected }).every(
+          (kind) => (found[kind] ?? 0) === (expected[kind] ?? 0),
+        );
+        allMatch &&= matches;
+        summary.push({ tenant: tenant.displayName, outcome: run?.outcome, found, expected, matches });
+        ctx.say(
+          `  ${tenant.displayName.padEnd(26)} ${String(run?.outcome).padEnd(20)} found ${formatKinds(found)}  expected ${formatKinds(expected)}  ${matches ? "✓" : "✗ MISMATCH"}`,
+        );
+      }
+      ctx.emit({ profile: profile.name, capture: captured, compares: summary });
+      ctx.say(`\nNext: tenantpilot findings list · tenantpilot runs list · tenantpilot runs show <id>`);
+      return allMatch && finals.every((run) => run.outcome === "succeeded" || run.outcome === "partially_succeeded")
+        ? EXIT_OK
+        : EXIT_FAILED;
+    } finally {
+      await worker.stop();
+    }
+  });
+}
+
+async function ensureProfile(workspaceId: string, db: Parameters<typeof getBaselineProfile>[0], source: DemoTenant) {
+  try {
+    return await getBaselineProfile(db, workspaceId, PROFILE_NAME);
+  } catch (error) {
+    if (!(error instanceof OperatorError && error.code === "not_found")) throw error;
+    return createBaselineProfile(db, {
+      workspaceId,
+      name: PROFILE_NAME,
+      sourceTenant: source.displayName,
+      ignoreVersionSuffix: true,
+      reportUnexpected: true,
+    });
+  }
+}
+
+function sayToast(
+  say: (line: string) => void,
+  started: Parameters<typeof describeQueuedToast>[1] & { run: Parameters<typeof describeQueuedToast>[0] },
+) {
+  const toast = describeQueuedToast(started.run, started);
+  say(`  ${toast.title} · ${toast.action.label}: ${toast.action.url}`);
+}
+
+/** The findings the engine must report for a demo tenant under the demo profile (version suffix ignored, unexpected reported). */
+function expectedByKind(tenant: DemoTenant): Record<string, number> {
+  const counts: Record<string, number> = {
+    setting_changed: tenant.expected.changedSettings,
+    missing_policy: tenant.expected.removedPolicies,
+    unexpected_policy: tenant.expected.addedPolicies,
+    property_changed: tenant.expected.renamedVersionBumps,
+  };
+  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
+}
+
+function formatKinds(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  return entries.length === 0 ? "none" : entries.map(([kind, n]) => `${n} ${kind}`).join(", ");
+}

@@ -1,0 +1,314 @@
+/**
+ * CLI commands that act on the database: tenants, baselines, runs, findings.
+ * @module
+ */
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../../baselines/baseline-profiles.js";
+import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
+import { listFindings } from "../../baselines/drift-findings.js";
+import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
+import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
+import { describeFailure } from "../../operations/run-failure.js";
+import { describeQueuedToast, describeTerminalNotification } from "../../operations/run-presenter.js";
+import { getRun, listRunEvents, listRuns } from "../../operations/run-queries.js";
+import type { OperationRun } from "../../operations/run-record.js";
+import { OperatorError } from "../../shared/operator-error.js";
+import type { CliContext } from "../cli-context.js";
+import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
+import { renderRunLine } from "../render.js";
+import { watchRuns } from "../watch.js";
+
+/** `tenants add`: register a tenant read from an export folder. */
+export async function tenantsAdd(ctx: CliContext, options: { name: string; exportDir: string }): Promise<number> {
+  const dir = path.resolve(options.exportDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new OperatorError("evidence_source_unreachable", `export folder ${dir} does not exist or is not a folder`);
+  }
+  const { tenant, created } = await addTenant(ctx.runtime.database.db, {
+    workspaceId: ctx.workspace.id,
+    name: options.name,
+    evidenceSource: { kind: "export_folder", path: dir },
+  });
+  ctx.emit({ tenant, created });
+  ctx.say(created ? `Tenant added: ${tenant.name} (${dir})` : `Tenant already exists: ${tenant.name}`);
+  return EXIT_OK;
+}
+
+/** `tenants list`. */
+export async function tenantsList(ctx: CliContext): Promise<number> {
+  const tenants = await listTenants(ctx.runtime.database.db, ctx.workspace.id);
+  ctx.emit({ tenants });
+  for (const tenant of tenants)
+    ctx.say(`${tenant.name}\t${tenant.evidenceSource?.path ?? "(not connected)"}\t${tenant.id}`);
+  if (tenants.length === 0)
+    ctx.say("No tenants yet. Add one with: tenantpilot tenants add --name NAME --export-dir DIR");
+  return EXIT_OK;
+}
+
+/** `baselines create`. */
+export async function baselinesCreate(
+  ctx: CliContext,
+  options: {
+    name: string;
+    sourceTenant: string;
+    kinds?: string;
+    ignoreVersionSuffix?: boolean;
+    reportUnexpected?: boolean;
+  },
+): Promise<number> {
+  const profile = await createBaselineProfile(ctx.runtime.database.db, {
+    workspaceId: ctx.workspace.id,
+    name: options.name,
+    sourceTenant: options.sourceTenant,
+    policyKinds: options.kinds ? options.kinds.split(",") : [],
+    ignoreVersionSuffix: options.ignoreVersionSuffix === true,
+    reportUnexpected: options.reportUnexpected === true,
+  });
+  ctx.emit({ profile });
+  ctx.say(`Baseline profile created: ${profile.name}`);
+  return EXIT_OK;
+}
+
+/** `baselines list`. */
+export async function baselinesList(ctx: CliContext): Promise<number> {
+  const db = ctx.runtime.database.db;
+  const profiles = await listBaselineProfiles(db, ctx.workspace.id);
+  const rows = [];
+  for (const profile of profiles) {
+    const snapshots = await listSnapshots(db, profile.id);
+    rows.push({ profile, snapshots });
+    const latest = snapshots[0];
+    ctx.say(
+      `${profile.name}\t${latest ? `${latest.policyCount} policies captured ${latest.capturedAt.toISOString()}` : "no snapshot yet"}\t${profile.id}`,
+    );
+  }
+  ctx.emit({ profiles: rows });
+  return EXIT_OK;
+}
+
+/** Options shared by commands that start a run. */
+export interface StartOptions {
+  /** Only queue the run and print its id. */
+  detach?: boolean;
+  /** Do not run a worker in this process (dedicated workers exist). */
+  worker?: boolean;
+}
+
+/** `baselines capture`. */
+export async function baselinesCapture(ctx: CliContext, options: StartOptions & { profile: string }): Promise<number> {
+  const started = await startBaselineCapture(startDeps(ctx), {
+    workspaceId: ctx.workspace.id,
+    profile: options.profile,
+    initiator: { userId: ctx.userId, label: "cli" },
+  });
+  return followRun(ctx, started, options);
+}
+
+/** `baselines compare`. */
+export async function baselinesCompare(
+  ctx: CliContext,
+  options: StartOptions & { profile: string; tenant: string },
+): Promise<number> {
+  const started = await startBaselineCompare(startDeps(ctx), {
+    workspaceId: ctx.workspace.id,
+    profile: options.profile,
+    tenant: options.tenant,
+    initiator: { userId: ctx.userId, label: "cli" },
+  });
+  return followRun(ctx, started, options);
+}
+
+function startDeps(ctx: CliContext) {
+  return { db: ctx.runtime.database.db, runs: ctx.runtime.runs, maxAttempts: ctx.runtime.config.runMaxAttempts };
+}
+
+/** Print the queued toast, then (unless detached) watch the run to its end with an in-process worker. */
+async function followRun(
+  ctx: CliContext,
+  started: { run: OperationRun; created: boolean },
+  options: StartOptions,
+): Promise<number> {
+  const toast = describeQueuedToast(started.run, { created: started.created });
+  ctx.say(`${toast.title}. ${toast.body} (${toast.action.label}: ${toast.action.url})`);
+  if (options.detach) {
+    ctx.emit({ run: started.run, created: started.created });
+    return EXIT_OK;
+  }
+  const worker = options.worker === false ? undefined : await startLocalWorker(ctx);
+  try {
+    const [final] = await watchAndReport(ctx, [started.run.id]);
+    ctx.emit({ run: final, created: started.created });
+    return final?.outcome === "succeeded" || final?.outcome === "partially_succeeded" ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await worker?.stop();
+  }
+}
+
+/** Start a worker inside this CLI process (it stops when the command ends). */
+export async function startLocalWorker(ctx: CliContext): Promise<WorkerHandle> {
+  const { config } = ctx.runtime;
+  return startWorker({
+    database: ctx.runtime.database,
+    runs: ctx.runtime.runs,
+    logger: ctx.runtime.logger,
+    now: ctx.runtime.now,
+    concurrency: config.workerConcurrency,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    deadAfterMs: config.deadAfterMs,
+    reaperIntervalMs: config.reaperIntervalMs,
+    evidenceReadDelayMs: config.evidenceReadDelayMs,
+  });
+}
+
+/** Watch runs live, then print each one's terminal notification. */
+export async function watchAndReport(ctx: CliContext, runIds: string[]): Promise<OperationRun[]> {
+  const tenants = await listTenants(ctx.runtime.database.db, ctx.workspace.id);
+  const finals = await watchRuns({
+    db: ctx.runtime.database.db,
+    connectionString: ctx.runtime.database.connectionString,
+    workspaceId: ctx.workspace.id,
+    runIds,
+    tenantNames: new Map(tenants.map((tenant) => [tenant.id, tenant.name])),
+    staleAfterMs: ctx.runtime.config.staleAfterMs,
+    write: (line) => ctx.say(`  ${line}`),
+  });
+  for (const run of finals) {
+    const note = describeTerminalNotification(run);
+    ctx.say(`${note.title}${note.body ? ` — ${note.body}` : ""}`);
+  }
+  return finals;
+}
+
+/** `runs list`. */
+export async function runsList(
+  ctx: CliContext,
+  options: { type?: string; status?: string; tenant?: string; limit?: string },
+): Promise<number> {
+  const db = ctx.runtime.database.db;
+  const tenantId = options.tenant ? (await getTenantByName(db, ctx.workspace.id, options.tenant)).id : undefined;
+  const runs = await listRuns(db, ctx.workspace.id, {
+    ...(options.type ? { type: options.type } : {}),
+    ...(options.status ? { status: options.status } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    ...(options.limit ? { limit: Number.parseInt(options.limit, 10) } : {}),
+  });
+  const tenants = new Map((await listTenants(db, ctx.workspace.id)).map((tenant) => [tenant.id, tenant.name]));
+  const now = ctx.runtime.now();
+  ctx.emit({ runs: runs.map((run) => withoutDiagnostics(run)) });
+  for (const run of runs) {
+    ctx.say(
+      `${run.id}  ${run.createdAt.toISOString()}  ${renderRunLine(run, run.tenantId ? (tenants.get(run.tenantId) ?? null) : null, now, ctx.runtime.config.staleAfterMs)}`,
+    );
+  }
+  if (runs.length === 0) ctx.say("No operation runs.");
+  return EXIT_OK;
+}
+
+/** `runs show ID`. */
+export async function runsShow(ctx: CliContext, runId: string, options: { diagnostics?: boolean }): Promise<number> {
+  const db = ctx.runtime.database.db;
+  const run = await getRun(db, ctx.workspace.id, runId);
+  const events = await listRunEvents(db, run.id);
+  const tenants = new Map((await listTenants(db, ctx.workspace.id)).map((tenant) => [tenant.id, tenant.name]));
+  const shown = options.diagnostics ? run : withoutDiagnostics(run);
+  ctx.emit({ run: shown, events });
+  ctx.say(
+    renderRunLine(
+      run,
+      run.tenantId ? (tenants.get(run.tenantId) ?? null) : null,
+      ctx.runtime.now(),
+      ctx.runtime.config.staleAfterMs,
+    ),
+  );
+  ctx.say(`Run ${run.id} · attempt ${run.attempt} · created ${run.createdAt.toISOString()}`);
+  for (const event of events) {
+    ctx.say(
+      `  v${event.version} ${event.at.toISOString()} ${event.status}${event.phase ? ` · ${event.phase}` : ""}${event.outcome ? ` · ${event.outcome}` : ""}`,
+    );
+  }
+  if (run.summaryCounts && Object.keys(run.summaryCounts as object).length > 0)
+    ctx.say(`Counts: ${JSON.stringify(run.summaryCounts)}`);
+  if (run.context.result && Object.keys(run.context.result as object).length > 0)
+    ctx.say(`Result: ${JSON.stringify(run.context.result)}`);
+  if (run.failure) {
+    ctx.say(`Failure: ${describeFailure(run.failure).message}`);
+    if (options.diagnostics) ctx.say(`Diagnostics:\n${run.failure.diagnostics}`);
+  }
+  return EXIT_OK;
+}
+
+/** `runs watch [ID…]`: the given runs, or every active run of the workspace. */
+export async function runsWatch(ctx: CliContext, runIds: string[]): Promise<number> {
+  let ids = runIds;
+  if (ids.length === 0) {
+    const active = await listRuns(ctx.runtime.database.db, ctx.workspace.id, { status: "running" });
+    const queued = await listRuns(ctx.runtime.database.db, ctx.workspace.id, { status: "queued" });
+    ids = [...active, ...queued].map((run) => run.id);
+    if (ids.length === 0) {
+      ctx.say("No active operation runs.");
+      ctx.emit({ runs: [] });
+      return EXIT_OK;
+    }
+  } else {
+    for (const id of ids) await getRun(ctx.runtime.database.db, ctx.workspace.id, id);
+  }
+  const finals = await watchAndReport(ctx, ids);
+  ctx.emit({ runs: finals.map(withoutDiagnostics) });
+  return EXIT_OK;
+}
+
+/** `runs cancel ID`. */
+export async function runsCancel(ctx: CliContext, runId: string): Promise<number> {
+  const run = await getRun(ctx.runtime.database.db, ctx.workspace.id, runId);
+  const result = await ctx.runtime.runs.requestCancel(run.id);
+  ctx.emit({ runId: run.id, result });
+  ctx.say(
+    result === "cancelled"
+      ? "Cancelled."
+      : result === "requested"
+        ? "Cancellation requested; the operation stops at its next checkpoint."
+        : "The operation has already finished.",
+  );
+  return EXIT_OK;
+}
+
+/** `findings list`. */
+export async function findingsList(
+  ctx: CliContext,
+  options: { tenant?: string; profile?: string; status?: string; kind?: string; policy?: string; path?: string },
+): Promise<number> {
+  const db = ctx.runtime.database.db;
+  const tenantId = options.tenant ? (await getTenantByName(db, ctx.workspace.id, options.tenant)).id : undefined;
+  const profiles = await listBaselineProfiles(db, ctx.workspace.id);
+  const profile = options.profile
+    ? profiles.find((p) => p.name.toLowerCase() === options.profile?.toLowerCase() || p.id === options.profile)
+    : undefined;
+  if (options.profile && !profile) throw new OperatorError("not_found", `profile ${options.profile}`);
+  const findings = await listFindings(db, ctx.workspace.id, {
+    ...(tenantId ? { tenantId } : {}),
+    ...(profile ? { profileId: profile.id } : {}),
+    status: options.status ?? "active",
+    ...(options.kind ? { kind: options.kind } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.path ? { path: options.path } : {}),
+  });
+  ctx.emit({ findings });
+  for (const finding of findings) {
+    const values =
+      finding.expected !== undefined || finding.actual !== undefined
+        ? `  expected ${JSON.stringify(finding.expected ?? null)} actual ${JSON.stringify(finding.actual ?? null)}`
+        : "";
+    const rename = finding.probableRename ? `  (probable rename: ${finding.probableRename})` : "";
+    ctx.say(
+      `${finding.tenantName}  ${finding.status}  ${finding.kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
+    );
+  }
+  if (findings.length === 0) ctx.say("No drift findings match.");
+  return EXIT_OK;
+}
+
+/** A run without `failure.diagnostics` (the CLI shows them only with --diagnostics). */
+function withoutDiagnostics(run: OperationRun): OperationRun {
+  return run.failure ? { ...run, failure: { ...run.failure, diagnostics: "" } } : run;
+}

@@ -1,0 +1,52 @@
+/**
+ * Terminal rendering of presenter copy: one line per run, the progress view by mode (a bar only
+ * when counted, a phase stepper when phased, parts when composite), stale and wait text in every
+ * mode. Copy comes only from the presenter and the progress contract.
+ * @module
+ */
+import { describeProgress, type ProgressView } from "../operations/progress-contract.js";
+import { describeFailure } from "../operations/run-failure.js";
+import type { OperationRun } from "../operations/run-record.js";
+import { getRunTypeInfo } from "../operations/run-types.js";
+import { normalizeStatus } from "../operations/status-normalizer.js";
+
+/** Render a progress view as one line of text (no colour codes). */
+export function renderProgress(view: ProgressView): string {
+  if (view.mode === "none") return view.label;
+  let line: string;
+  switch (view.mode) {
+    case "phased": {
+      const stepper = view.phases
+        .map((phase) => (phase.state === "done" ? "■" : phase.state === "current" ? "▶" : "□"))
+        .join("");
+      line = `[${stepper}] ${view.detail} · ${view.label}`;
+      break;
+    }
+    case "counted": {
+      const width = 20;
+      const filled = Math.round((view.percent / 100) * width);
+      line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${view.percent}% · ${view.detail}`;
+      break;
+    }
+    case "composite":
+      line = `${view.label} · ${view.detail}`;
+      break;
+    case "activity":
+      line = `${view.label} · ${view.detail}`;
+      break;
+  }
+  if (view.waitDetail) line += ` · ${view.waitDetail}`;
+  if (view.stale && view.staleDetail) line += ` · ${view.staleDetail}`;
+  return line;
+}
+
+/** One line for a run: type label, tenant, and its progress or final status. */
+export function renderRunLine(run: OperationRun, tenantName: string | null, now: Date, staleAfterMs: number): string {
+  const type = getRunTypeInfo(run.type).label;
+  const who = tenantName ? ` · ${tenantName}` : "";
+  const view = describeProgress(run, now, { staleAfterMs });
+  if (view.mode !== "none") return `${type}${who}  ${renderProgress(view)}`;
+  const status = normalizeStatus(run, now, { staleAfterMs });
+  const failure = run.failure ? ` — ${describeFailure(run.failure).message}` : "";
+  return `${type}${who}  ${status.label}${failure}`;
+}

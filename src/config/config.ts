@@ -1,0 +1,62 @@
+/**
+ * Configuration: the only reader of `process.env`. Parsed once with zod; every bad variable is
+ * named at once; the result is frozen and passed explicitly to whatever needs it.
+ * @module
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const envSchema = z.object({
+  /** PostgreSQL connection string; absent → the embedded PostgreSQL under TENANTPILOT_DATA_DIR. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Where the embedded database and local state live. (Default: ./.tenantpilot) */
+  TENANTPILOT_DATA_DIR: z.string().min(1).default(".tenantpilot"),
+  /** Port of the embedded PostgreSQL; below 32768 on purpose (STACK.md G10). (Default: 25432) */
+  TENANTPILOT_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(25432),
+  /** Concurrent jobs per worker process. (Default: 4) */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Heartbeat interval of a running job, ms. (Default: 2000) */
+  RUN_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  /** A running run without a heartbeat for this long is shown stale, ms. (Default: 300000) */
+  RUN_STALE_AFTER_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** A running run without a heartbeat for this long is considered dead and reaped, ms. (Default: 30000) */
+  RUN_DEAD_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How often the reaper looks for dead runs, ms. (Default: 5000) */
+  REAPER_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Job attempts before a run ends failed. (Default: 5) */
+  RUN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(5),
+  /** Artificial delay per evidence entry read, ms: lets a demo or a crash test watch a capture. (Default: 0) */
+  EVIDENCE_READ_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** pino log level (logs go to stderr as JSON). (Default: warn) */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+});
+
+/** The frozen application configuration (camelCase, units in names). */
+export type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * Parse configuration from the environment.
+ * @param env - defaults to `process.env`
+ * @throws {Error} naming every invalid variable at once
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.TENANTPILOT_DATA_DIR),
+    embeddedPgPort: e.TENANTPILOT_PG_PORT,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    heartbeatIntervalMs: e.RUN_HEARTBEAT_INTERVAL_MS,
+    staleAfterMs: e.RUN_STALE_AFTER_MS,
+    deadAfterMs: e.RUN_DEAD_AFTER_MS,
+    reaperIntervalMs: e.REAPER_INTERVAL_MS,
+    runMaxAttempts: e.RUN_MAX_ATTEMPTS,
+    evidenceReadDelayMs: e.EVIDENCE_READ_DELAY_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

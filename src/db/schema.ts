@@ -1,0 +1,323 @@
+/**
+ * The database schema (Drizzle). SQL migrations under migrations/ are generated from this file by
+ * `npm run db:generate` and committed; they are applied at start-up (db/migrate.ts).
+ * JSON columns hold untrusted shapes: readers validate them (operations/run-record.ts).
+ * @module
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+/** One MSP organisation: owns tenants, baseline profiles and members. */
+export const workspaces = pgTable("workspaces", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  createdAt: createdAt(),
+});
+
+/** A person who can sign in (web) or act locally (CLI). */
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    displayName: text("display_name").notNull(),
+    /** argon2 hash; null for accounts that cannot sign in with a password (the local CLI operator). */
+    passwordHash: text("password_hash"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(sql`lower(${t.email})`)],
+);
+
+/** Workspace membership with a role (DESIGN.md §6). */
+export const memberships = pgTable(
+  "memberships",
+  {
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.userId] }),
+    check("memberships_role_check", sql`${t.role} in ('owner', 'manager', 'operator', 'reader')`),
+  ],
+);
+
+/** One managed customer tenant and where its configuration is read from. */
+export const tenants = pgTable(
+  "tenants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Microsoft Entra tenant id (GUID), when known. */
+    entraTenantId: text("entra_tenant_id"),
+    /** `{ kind: "export_folder", path }` — see inventory/evidence-source.ts. */
+    evidenceSource: jsonb("evidence_source").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("tenants_workspace_name_unique").on(t.workspaceId, sql`lower(${t.name})`)],
+);
+
+/** One persisted execution of background work (DESIGN.md §2). Only the run service writes it. */
+export const operationRuns = pgTable(
+  "operation_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "set null" }),
+    type: text("type").notNull(),
+    initiatorUserId: uuid("initiator_user_id").references(() => users.id, { onDelete: "set null" }),
+    initiatorLabel: text("initiator_label"),
+    status: text("status").notNull().default("queued"),
+    outcome: text("outcome"),
+    identityKey: text("identity_key").notNull(),
+    context: jsonb("context").notNull().default({}),
+    summaryCounts: jsonb("summary_counts").notNull().default({}),
+    failure: jsonb("failure"),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
+    attempt: integer("attempt").notNull().default(0),
+    version: integer("version").notNull().default(1),
+    /** graphile-worker worker id that holds the run's job while it runs; the reaper releases it. */
+    workerId: text("worker_id"),
+    /** graphile-worker job id of the run's job. */
+    jobId: bigint("job_id", { mode: "number" }),
+    /** Global change cursor: set from a sequence on every visible change, so a listener that lost
+     * its LISTEN connection re-reads exactly what changed since the last cursor it saw. */
+    changeSeq: bigserial("change_seq", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("operation_runs_one_active_per_identity")
+      .on(t.identityKey)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    index("operation_runs_workspace_created").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    index("operation_runs_active_by_tenant")
+      .on(t.workspaceId, t.tenantId)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    index("operation_runs_change_seq").on(t.changeSeq),
+    index("operation_runs_running_heartbeat").on(t.heartbeatAt).where(sql`${t.status} = 'running'`),
+    check("operation_runs_status_check", sql`${t.status} in ('queued', 'running', 'completed')`),
+    check(
+      "operation_runs_outcome_check",
+      sql`(${t.status} = 'completed') = (${t.outcome} is not null) and (${t.outcome} is null or ${t.outcome} in ('succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled'))`,
+    ),
+  ],
+);
+
+/** Every visible change of a run (status, phase, counts), for the detail page's timeline. */
+export const operationRunEvents = pgTable(
+  "operation_run_events",
+  {
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => operationRuns.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    status: text("status").notNull(),
+    outcome: text("outcome"),
+    phase: text("phase"),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.version] })],
+);
+
+/** Normalised policy content, stored once, addressed by the hash of its normalised form. */
+export const policyVersions = pgTable("policy_versions", {
+  hash: text("hash").primaryKey(),
+  policyKind: text("policy_kind").notNull(),
+  normalizerVersion: integer("normalizer_version").notNull(),
+  content: jsonb("content").notNull(),
+  createdAt: createdAt(),
+});
+
+/** A workspace-level baseline definition. */
+export const baselineProfiles = pgTable(
+  "baseline_profiles",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sourceTenantId: uuid("source_tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "restrict" }),
+    /** Policy kinds in scope (Graph `@odata.type` without prefix); empty = every kind. */
+    policyKinds: text("policy_kinds").array().notNull().default(sql`'{}'::text[]`),
+    ignoreVersionSuffix: boolean("ignore_version_suffix").notNull().default(false),
+    reportUnexpected: boolean("report_unexpected").notNull().default(false),
+    manageAssignments: boolean("manage_assignments").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("baseline_profiles_workspace_name_unique").on(t.workspaceId, sql`lower(${t.name})`)],
+);
+
+/** Evidence read from a tenant by one run (capture or compare), file by file; the resume point of a retry. */
+export const evidenceCaptures = pgTable("evidence_captures", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  workspaceId: uuid("workspace_id")
+    .notNull()
+    .references(() => workspaces.id, { onDelete: "cascade" }),
+  tenantId: uuid("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  runId: uuid("run_id")
+    .notNull()
+    .unique()
+    .references(() => operationRuns.id, { onDelete: "cascade" }),
+  /** Total entries the source listed when the capture began. */
+  totalCount: integer("total_count").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+  completedAt: timestamp("completed_at", { withTimezone: true }),
+});
+
+/** One entry read by an evidence capture: a policy (by content hash) or an unreadable file. */
+export const evidenceCaptureItems = pgTable(
+  "evidence_capture_items",
+  {
+    captureId: uuid("capture_id")
+      .notNull()
+      .references(() => evidenceCaptures.id, { onDelete: "cascade" }),
+    sourceFile: text("source_file").notNull(),
+    policyHash: text("policy_hash").references(() => policyVersions.hash),
+    policyKind: text("policy_kind"),
+    policyName: text("policy_name"),
+    /** Set when the entry could not be read: a reason key ("not_json", …). */
+    unreadableReason: text("unreadable_reason"),
+    /** Internal detail for diagnostics only. */
+    unreadableDetail: text("unreadable_detail"),
+  },
+  (t) => [primaryKey({ columns: [t.captureId, t.sourceFile] })],
+);
+
+/** An immutable capture of the source tenant's in-scope policies for a profile. */
+export const baselineSnapshots = pgTable(
+  "baseline_snapshots",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    profileId: uuid("profile_id")
+      .notNull()
+      .references(() => baselineProfiles.id, { onDelete: "cascade" }),
+    sourceTenantId: uuid("source_tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    runId: uuid("run_id")
+      .notNull()
+      .unique()
+      .references(() => operationRuns.id),
+    normalizerVersion: integer("normalizer_version").notNull(),
+    policyCount: integer("policy_count").notNull(),
+    capturedAt: timestamp("captured_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("baseline_snapshots_profile_captured").on(t.profileId, t.capturedAt.desc())],
+);
+
+/** The policies of a baseline snapshot, by content hash. */
+export const baselineSnapshotItems = pgTable(
+  "baseline_snapshot_items",
+  {
+    snapshotId: uuid("snapshot_id")
+      .notNull()
+      .references(() => baselineSnapshots.id, { onDelete: "cascade" }),
+    sourceFile: text("source_file").notNull(),
+    policyHash: text("policy_hash")
+      .notNull()
+      .references(() => policyVersions.hash),
+    policyKind: text("policy_kind").notNull(),
+    policyName: text("policy_name").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.sourceFile] })],
+);
+
+/** One difference between a tenant and a baseline, with a lifecycle (open → resolved → reopened). */
+export const driftFindings = pgTable(
+  "drift_findings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    profileId: uuid("profile_id")
+      .notNull()
+      .references(() => baselineProfiles.id, { onDelete: "cascade" }),
+    fingerprint: text("fingerprint").notNull(),
+    kind: text("kind").notNull(),
+    policyKind: text("policy_kind").notNull(),
+    policyName: text("policy_name").notNull(),
+    policyIdentity: text("policy_identity").notNull(),
+    path: text("path"),
+    expected: jsonb("expected"),
+    actual: jsonb("actual"),
+    probableRename: text("probable_rename"),
+    status: text("status").notNull(),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    firstRunId: uuid("first_run_id").notNull(),
+    lastRunId: uuid("last_run_id").notNull(),
+  },
+  (t) => [
+    uniqueIndex("drift_findings_fingerprint_unique").on(t.tenantId, t.profileId, t.fingerprint),
+    index("drift_findings_workspace_status").on(t.workspaceId, t.status),
+    check("drift_findings_status_check", sql`${t.status} in ('open', 'resolved', 'reopened')`),
+  ],
+);
+
+/** Terminal notifications, one per run for its initiator. */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => operationRuns.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    url: text("url").notNull(),
+    createdAt: createdAt(),
+    readAt: timestamp("read_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("notifications_user_run_unique").on(t.userId, t.runId),
+    index("notifications_user_unread").on(t.userId, t.createdAt.desc()),
+  ],
+);

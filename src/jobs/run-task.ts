@@ -1,0 +1,206 @@
+/**
+ * The one lifecycle wrapper every run task uses: validate the payload, begin an attempt, keep a
+ * heartbeat, hand the work a context that writes phase and counts through the run service, and
+ * record exactly one outcome. No task can forget part of the lifecycle.
+ * @module
+ */
+import { sql } from "drizzle-orm";
+import type { JobHelpers, Task } from "graphile-worker";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Db } from "../db/database.js";
+import { toRunFailure } from "../operations/run-failure.js";
+import type { OperationRun, SummaryCounts } from "../operations/run-record.js";
+import {
+  operatorFailure,
+  type RunAttempt,
+  type RunCompletion,
+  type RunService,
+  RunSupersededError,
+} from "../operations/run-service.js";
+import type { WaitReason } from "../operations/run-types.js";
+import { OperatorError } from "../shared/operator-error.js";
+
+const payloadSchema = z.object({ runId: z.uuid() });
+
+/** What every run task receives. */
+export interface RunTaskDeps {
+  db: Db;
+  runs: RunService;
+  logger: Logger;
+  now: () => Date;
+  /** Heartbeat interval, ms. */
+  heartbeatIntervalMs: number;
+  /** Minimum interval between two count writes of one run, ms (Default: 250): progress is coalesced. */
+  countsIntervalMs?: number;
+  /** Artificial delay per evidence entry, ms, for demos and crash tests. (Default: 0) */
+  evidenceReadDelayMs?: number;
+}
+
+/** The context a run's work gets. Every write is guarded by this attempt. */
+export interface RunTaskContext {
+  /** The run as this attempt began it (context.resume holds a previous attempt's token). */
+  run: OperationRun;
+  owner: RunAttempt;
+  db: Db;
+  /** Aborts on graceful shutdown, on cancellation request, or when another attempt took over. */
+  signal: AbortSignal;
+  setPhase(phase: string): Promise<void>;
+  setWaitReason(reason: WaitReason, until: Date | null): Promise<void>;
+  /** Coalesced: at most one write per `countsIntervalMs`; the latest value always lands before completion. */
+  reportCounts(counts: SummaryCounts): void;
+  /** Merge `patch` into the run's resume token (`context.resume`) and store it. */
+  saveResume(patch: Record<string, unknown>): Promise<void>;
+  /** Throws when the work should stop (shutdown, cancel, superseded). Call at real boundaries. */
+  checkpoint(): Promise<void>;
+  logger: Logger;
+  evidenceReadDelayMs?: number;
+}
+
+/** Thrown by checkpoints after an operator asked to cancel. */
+class RunCancelledError extends Error {
+  override name = "RunCancelledError";
+}
+
+/**
+ * Wrap a run's work as a graphile-worker task. Errors are retried by the worker while attempts
+ * remain (the run stays running and resumes from `context.resume`). On the last attempt, or for an
+ * {@link OperatorError} (retrying will not fix it), the run completes as failed with an
+ * operator-safe failure; raw text and stack go to `failure.diagnostics` only.
+ */
+export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => Promise<RunCompletion>): Task {
+  return async (payload: unknown, helpers: JobHelpers) => {
+    const { runId } = payloadSchema.parse(payload); // payloads are `unknown` (graphile-worker docs)
+    const workerId = helpers.job.locked_by ?? "unknown-worker";
+    const run = await deps.runs.beginAttempt(runId, { workerId, jobId: Number(helpers.job.id) });
+    if (run === undefined) {
+      helpers.logger.info(`Run ${runId} already completed; nothing to do`);
+      return;
+    }
+    const owner: RunAttempt = { runId, attempt: run.attempt };
+    const logger = deps.logger.child({ runId, attempt: run.attempt, type: run.type });
+    const local = new AbortController();
+    const signal = AbortSignal.any([local.signal, helpers.abortSignal]);
+    let cancelRequested = false;
+
+    const heartbeat = setInterval(() => {
+      deps.runs
+        .heartbeat(owner)
+        .then(async (owned) => {
+          if (!owned) {
+            local.abort(new RunSupersededError(`run ${runId} is no longer owned by attempt ${owner.attempt}`));
+            return;
+          }
+          cancelRequested = await isCancelRequested(deps.db, runId);
+          if (cancelRequested) local.abort(new RunCancelledError("cancel requested"));
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, "heartbeat failed"));
+    }, deps.heartbeatIntervalMs);
+
+    const storedResume = run.context.resume;
+    let resumeToken: Record<string, unknown> =
+      storedResume !== null && typeof storedResume === "object" && !Array.isArray(storedResume)
+        ? { ...(storedResume as Record<string, unknown>) }
+        : {};
+    const counts = createCountsCoalescer(deps, owner, logger, deps.countsIntervalMs ?? 250);
+    const checkpoint = async () => {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
+    };
+    const ctx: RunTaskContext = {
+      run,
+      owner,
+      db: deps.db,
+      signal,
+      logger,
+      setPhase: async (phase) => {
+        await checkpoint();
+        await counts.flush();
+        await deps.runs.setPhase(owner, phase);
+      },
+      setWaitReason: (reason, until) => deps.runs.setWaitReason(owner, reason, until),
+      reportCounts: (value) => counts.report(value),
+      saveResume: async (patch) => {
+        resumeToken = { ...resumeToken, ...patch };
+        await deps.runs.saveResume(owner, resumeToken);
+      },
+      checkpoint,
+      ...(deps.evidenceReadDelayMs ? { evidenceReadDelayMs: deps.evidenceReadDelayMs } : {}),
+    };
+
+    try {
+      const completion = await work(ctx);
+      await counts.flush();
+      await deps.runs.completeRun(owner, completion);
+    } catch (thrown) {
+      await counts.flush().catch(() => undefined);
+      if (thrown instanceof RunSupersededError || signal.reason instanceof RunSupersededError) {
+        logger.warn("another attempt owns this run; stopping without writing");
+        return;
+      }
+      if (thrown instanceof RunCancelledError || cancelRequested) {
+        await deps.runs.completeRun(owner, {
+          outcome: "cancelled",
+          failure: operatorFailure("cancelled", "cancelled by an operator at a checkpoint"),
+        });
+        return;
+      }
+      if (helpers.abortSignal.aborted) {
+        // Graceful shutdown: record the interruption instead of leaving the run "running".
+        await deps.runs.completeRun(owner, {
+          outcome: "failed",
+          failure: operatorFailure("interrupted", `worker ${workerId} shut down during attempt ${owner.attempt}`),
+        });
+        return;
+      }
+      const isLastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
+      if (!(thrown instanceof OperatorError) && !isLastAttempt) {
+        logger.warn({ err: thrown }, "attempt failed; the worker will retry");
+        throw thrown; // graphile-worker retries with backoff; the next attempt resumes from context.resume
+      }
+      logger.error({ err: thrown }, "run failed");
+      await deps.runs.completeRun(owner, { outcome: "failed", failure: toRunFailure(thrown) });
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+}
+
+async function isCancelRequested(db: Db, runId: string): Promise<boolean> {
+  const result = await db.execute(
+    sql`select coalesce((context->>'cancelRequested')::boolean, false) as requested from operation_runs where id = ${runId}`,
+  );
+  return (result.rows[0] as { requested?: boolean } | undefined)?.requested === true;
+}
+
+/** Latest-wins coalescing of count writes: at most one write per interval, the final value always written. */
+function createCountsCoalescer(deps: RunTaskDeps, owner: RunAttempt, logger: Logger, intervalMs: number) {
+  let pending: SummaryCounts | undefined;
+  let lastWriteAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const write = () => {
+    timer = undefined;
+    const value = pending;
+    pending = undefined;
+    if (value === undefined) return writing;
+    lastWriteAt = Date.now();
+    writing = writing.then(() =>
+      deps.runs.reportCounts(owner, value).catch((error: unknown) => {
+        if (!(error instanceof RunSupersededError)) logger.warn({ err: error }, "count write failed");
+      }),
+    );
+    return writing;
+  };
+  return {
+    report(value: SummaryCounts) {
+      pending = { ...pending, ...value };
+      if (timer !== undefined) return;
+      const waitMs = Math.max(0, lastWriteAt + intervalMs - Date.now());
+      timer = setTimeout(() => void write(), waitMs);
+    },
+    async flush() {
+      if (timer !== undefined) clearTimeout(timer);
+      await write();
+    },
+  };
+}

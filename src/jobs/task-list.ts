@@ -1,0 +1,27 @@
+/**
+ * graphile-worker task identifiers → tasks. Identifiers come from the run type catalog, so the
+ * run service enqueues exactly what the worker runs.
+ * @module
+ */
+import type { TaskList } from "graphile-worker";
+import { RUN_TYPES } from "../operations/run-types.js";
+import type { RunTaskDeps } from "./run-task.js";
+import { baselineCaptureTask } from "./tasks/baseline-capture.task.js";
+import { baselineCompareTask } from "./tasks/baseline-compare.task.js";
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      baseline_capture: { runId: string };
+      baseline_compare: { runId: string };
+    }
+  }
+}
+
+/** Build the task list for a worker. */
+export function createTaskList(deps: RunTaskDeps): TaskList {
+  return {
+    [RUN_TYPES.baseline_capture.taskIdentifier]: baselineCaptureTask(deps),
+    [RUN_TYPES.baseline_compare.taskIdentifier]: baselineCompareTask(deps),
+  };
+}
