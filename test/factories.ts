@@ -1,0 +1,63 @@
+/**
+ * Test factories: the only way tests create data. Minimal arguments, stored rows back.
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { existsSync } from "node:fs";
+import { ensureLocalOperator, ensureWorkspace, type Workspace } from "../src/access/workspaces.js";
+import { createBaselineProfile, type BaselineProfile } from "../src/baselines/baseline-profiles.js";
+import type { Database } from "../src/db/database.js";
+import { addTenant, type Tenant } from "../src/inventory/tenants.js";
+import { RunChangeNotifier } from "../src/operations/run-events.js";
+import { createRunService, type RunService } from "../src/operations/run-service.js";
+
+/** Absolute path of the shared corpus (../shared/corpus beside the checkout). */
+export const CORPUS_DIR = path.resolve(import.meta.dirname, "../../shared/corpus/openintunebaseline");
+/** True when the shared corpus is present; corpus tests skip with a message otherwise. */
+export const corpusPresent = existsSync(CORPUS_DIR);
+if (!corpusPresent) {
+  console.warn(`shared corpus not found at ${CORPUS_DIR}; corpus tests are skipped (CI has it beside the clone)`);
+}
+/** Folder of one corpus snapshot, e.g. "oib-win-v3.2-b1d23fb". */
+export const corpusSnapshot = (folder: string) => path.join(CORPUS_DIR, folder);
+
+/** A workspace with the local operator as owner. */
+export async function seedWorkspace(database: Database, overrides: { slug?: string } = {}): Promise<{ workspace: Workspace; userId: string }> {
+  const userId = await ensureLocalOperator(database.db);
+  const slug = overrides.slug ?? `ws-${randomUUID().slice(0, 8)}`;
+  const workspace = await ensureWorkspace(database.db, { name: `Workspace ${slug}`, slug, memberUserId: userId });
+  return { workspace, userId };
+}
+
+/** A tenant reading from `exportDir` (default: a folder that need not exist). */
+export async function seedTenant(database: Database, workspaceId: string, overrides: { name?: string; exportDir?: string } = {}): Promise<Tenant> {
+  const { tenant } = await addTenant(database.db, {
+    workspaceId,
+    name: overrides.name ?? `Tenant ${randomUUID().slice(0, 8)}`,
+    evidenceSource: { kind: "export_folder", path: overrides.exportDir ?? "/nonexistent/export" },
+  });
+  return tenant;
+}
+
+/** A baseline profile sourced from `sourceTenant`. */
+export async function seedProfile(
+  database: Database,
+  workspaceId: string,
+  sourceTenant: Tenant,
+  overrides: { name?: string; ignoreVersionSuffix?: boolean; reportUnexpected?: boolean; policyKinds?: string[] } = {},
+): Promise<BaselineProfile> {
+  return createBaselineProfile(database.db, {
+    workspaceId,
+    name: overrides.name ?? `Profile ${randomUUID().slice(0, 8)}`,
+    sourceTenant: sourceTenant.id,
+    ...(overrides.ignoreVersionSuffix !== undefined ? { ignoreVersionSuffix: overrides.ignoreVersionSuffix } : {}),
+    ...(overrides.reportUnexpected !== undefined ? { reportUnexpected: overrides.reportUnexpected } : {}),
+    ...(overrides.policyKinds ? { policyKinds: overrides.policyKinds } : {}),
+  });
+}
+
+/** A run service over `database` with a real notifier (flush it in tests that listen). */
+export function createTestRunService(database: Database, now: () => Date = () => new Date()): { runs: RunService; notifier: RunChangeNotifier } {
+  const notifier = new RunChangeNotifier(database.pool, { flushIntervalMs: 20 });
+  return { runs: createRunService({ db: database.db, changes: notifier, now }), notifier };
+}
