@@ -2266,17 +2266,26 @@ interface DemoTenantSpec {
   displayName: string;
   drift: DriftPlan;
   encoding: ExportEncoding;
+  jsonStyle: ExportJsonStyle;
   malformedFiles: number;
 }
 
 /** The customer tenants of the demo set and their deliberate drift. */
 const DEMO_CUSTOMERS: readonly DemoTenantSpec[] = [
-  { name: "fabrikam", displayName: "Fabrikam, Inc.", drift: {}, encoding: "mixed", malformedFiles: 0 },
+  {
+    name: "fabrikam",
+    displayName: "Fabrikam, Inc.",
+    drift: {},
+    encoding: "mixed",
+    jsonStyle: "mixed",
+    malformedFiles: 0,
+  },
   {
     name: "northwind",
     displayName: "Northwind Traders",
     drift: { changedSettings: 3, removedPolicies: 1 },
     encoding: "utf16le",
+    jsonStyle: "powershell",
     malformedFiles: 0,
   },
   {
@@ -2284,6 +2293,7 @@ const DEMO_CUSTOMERS: readonly DemoTenantSpec[] = [
     displayName: "Tailspin Toys",
     drift: { renamedVersionBumps: 1, addedPolicies: 1, reorderSettings: true },
     encoding: "utf16le",
+    jsonStyle: "powershell",
     malformedFiles: 0,
   },
   {
@@ -2291,13 +2301,14 @@ const DEMO_CUSTOMERS: readonly DemoTenantSpec[] = [
     displayName: "Adatum Corporation",
     drift: { changedSettings: 1 },
     encoding: "utf8",
+    jsonStyle: "powershell",
     malformedFiles: 1,
   },
 ];
 
 /**
  * Writes the ready-made demo set under `rootDir`: `contoso-baseline/` (the baseline source tenant)
- * and four customer tenants — `fabrikam/` (noise only, zero drift, mixed encodings), `northwind/`
+ * and four customer tenants — `fabrikam/` (noise only, zero drift, mixed encodings and JSON styles), `northwind/`
  * (3 changed settings, 1 removed policy), `tailspin/` (1 version-bump rename, 1 added policy,
  * reordered settings) and `adatum/` (1 changed setting plus 1 unreadable file, for a
  * `partially_succeeded` compare). Each tenant folder is deleted and rewritten, so stale files from
@@ -2332,6 +2343,7 @@ export async function createDemoTenants(rootDir: string, seed: number = DEFAULT_
     await rm(dir, { recursive: true, force: true });
     const written = await writeExportFolder(dir, tenant.policies, {
       encoding: spec.encoding,
+      jsonStyle: spec.jsonStyle,
       malformedFiles: spec.malformedFiles,
     });
     tenants.push({
