@@ -62,6 +62,7 @@ CREATE TABLE "evidence_capture_items" (
 	"policy_name" text,
 	"unreadable_reason" text,
 	"unreadable_detail" text,
+	"run_attempt" integer NOT NULL,
 	CONSTRAINT "evidence_capture_items_capture_id_source_file_pk" PRIMARY KEY("capture_id","source_file")
 );
 --> statement-breakpoint

@@ -86,7 +86,7 @@ export async function captureEvidence(
     } else {
       row = { file: entry.file, reason: entry.result.reason, detail: entry.result.detail };
     }
-    await recordEntry(ctx.db, captureId, row);
+    await recordEntry(ctx.db, captureId, ctx.run.attempt, row);
     processed++;
     ctx.reportCounts({ processed });
     if (processed % RESUME_EVERY_ENTRIES === 0) await ctx.saveResume({ evidenceCaptureId: captureId, processed });
@@ -122,15 +122,15 @@ export async function storePolicyVersion(db: Db, policy: NormalizedPolicy): Prom
     on conflict (hash) do nothing`);
 }
 
-async function recordEntry(db: Db, captureId: string, row: EntryRow): Promise<void> {
+async function recordEntry(db: Db, captureId: string, attempt: number, row: EntryRow): Promise<void> {
   if ("policy" in row) {
-    await db.execute(sql`insert into evidence_capture_items (capture_id, source_file, policy_hash, policy_kind, policy_name, unreadable_reason)
+    await db.execute(sql`insert into evidence_capture_items (capture_id, source_file, policy_hash, policy_kind, policy_name, unreadable_reason, run_attempt)
       values (${captureId}, ${row.file}, ${row.inScope ? row.policy.hash : null}, ${row.policy.policyKind}, ${row.policy.name},
-        ${row.inScope ? null : "out_of_scope"})
+        ${row.inScope ? null : "out_of_scope"}, ${attempt})
       on conflict do nothing`);
   } else {
-    await db.execute(sql`insert into evidence_capture_items (capture_id, source_file, unreadable_reason, unreadable_detail)
-      values (${captureId}, ${row.file}, ${row.reason}, ${row.detail.slice(0, 2_000)})
+    await db.execute(sql`insert into evidence_capture_items (capture_id, source_file, unreadable_reason, unreadable_detail, run_attempt)
+      values (${captureId}, ${row.file}, ${row.reason}, ${row.detail.slice(0, 2_000)}, ${attempt})
       on conflict do nothing`);
   }
 }

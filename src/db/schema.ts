@@ -213,6 +213,8 @@ export const evidenceCaptureItems = pgTable(
     unreadableReason: text("unreadable_reason"),
     /** Internal detail for diagnostics only. */
     unreadableDetail: text("unreadable_detail"),
+    /** The run attempt that read this entry: shows a resumed capture never read an entry twice. */
+    runAttempt: integer("run_attempt").notNull(),
   },
   (t) => [primaryKey({ columns: [t.captureId, t.sourceFile] })],
 );
