@@ -248,13 +248,36 @@ function flattenAssignments(content: JsonObject): Map<string, JsonValue> {
   return out;
 }
 
-/** Compare one matched pair; returns the number of leaf paths compared. */
+const leafCountCache = {
+  withAssignments: new WeakMap<JsonObject, number>(),
+  without: new WeakMap<JsonObject, number>(),
+};
+
+/**
+ * Compare one matched pair; returns the number of leaf paths compared. Equal hashes mean equal
+ * canonical content (names included), so nothing can differ: the leaf count is then read from a
+ * per-content cache instead of walking both trees again.
+ */
 function comparePair(
   baseline: NormalizedPolicy,
   current: NormalizedPolicy,
   options: CompareOptions,
   emit: Emit,
 ): number {
+  if (baseline.hash === current.hash) {
+    const cache = options.manageAssignments ? leafCountCache.withAssignments : leafCountCache.without;
+    let count = cache.get(baseline.content);
+    if (count === undefined) {
+      count = walkPair(baseline, baseline, options, () => undefined);
+      cache.set(baseline.content, count);
+    }
+    return count;
+  }
+  return walkPair(baseline, current, options, emit);
+}
+
+/** Walk both sides of a pair and emit every difference; returns the number of leaf paths compared. */
+function walkPair(baseline: NormalizedPolicy, current: NormalizedPolicy, options: CompareOptions, emit: Emit): number {
   let compared = 0;
   const plain: MatchOptions = { ignoreVersionSuffix: false };
   if (toIdentityName(baseline.name, plain) !== toIdentityName(current.name, plain)) {
