@@ -14,6 +14,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   not_found: EXIT_BAD_INPUT,
   forbidden: EXIT_BAD_INPUT,
   invalid_input: EXIT_BAD_INPUT,
+  export_folder_missing: EXIT_BAD_INPUT,
   evidence_source_unreachable: EXIT_BAD_INPUT,
   evidence_source_empty: EXIT_BAD_INPUT,
   evidence_partially_unreadable: EXIT_FAILED,

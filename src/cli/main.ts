@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
-import { coerceError, OperatorError } from "../shared/operator-error.js";
+import { coerceError, OperatorError, type OperatorErrorCode } from "../shared/operator-error.js";
 import { type GlobalOptions, withCliContext } from "./cli-context.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { diffCommand } from "./commands/diff-command.js";
@@ -25,6 +25,15 @@ import {
 } from "./commands/operations-commands.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED } from "./exit-codes.js";
+
+/** Codes whose internal message only describes the caller's own input, so it is shown without --verbose. */
+const INPUT_ERROR_CODES = new Set<OperatorErrorCode>([
+  "not_found",
+  "invalid_input",
+  "no_baseline_snapshot",
+  "export_folder_missing",
+  "evidence_source_unreachable",
+]);
 
 /** Build the command tree. `setExit` receives each action's exit code. */
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -158,7 +167,8 @@ export async function runCli(argv: string[]): Promise<number> {
     const error = coerceError(thrown);
     if (error instanceof OperatorError) {
       process.stderr.write(`Error: ${error.operatorMessage}\n`);
-      if (verbose) process.stderr.write(`${error.message}\n`);
+      // Our own messages about the caller's input (which tenant, which folder) help a script's author.
+      if (verbose || INPUT_ERROR_CODES.has(error.code)) process.stderr.write(`Detail: ${error.message}\n`);
       return EXIT_CODE_BY_ERROR[error.code];
     }
     process.stderr.write("Error: the command failed unexpectedly.\n");

@@ -9,6 +9,7 @@ export const OPERATOR_ERRORS = {
   not_found: "This item does not exist or you do not have access to it.",
   forbidden: "You do not have permission to do this.",
   invalid_input: "The request is not valid. Check the values and try again.",
+  export_folder_missing: "The export folder does not exist or is not a folder.",
   evidence_source_unreachable: "The tenant's evidence source could not be read.",
   evidence_source_empty: "The tenant's evidence source contains no policies in the baseline's scope.",
   evidence_partially_unreadable: "Some policies in the tenant's evidence source could not be read.",

@@ -23,7 +23,7 @@ import { watchRuns } from "../watch.js";
 export async function tenantsAdd(ctx: CliContext, options: { name: string; exportDir: string }): Promise<number> {
   const dir = path.resolve(options.exportDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new OperatorError("evidence_source_unreachable", `export folder ${dir} does not exist or is not a folder`);
+    throw new OperatorError("export_folder_missing", `export folder ${dir} does not exist or is not a folder`);
   }
   const { tenant, created } = await addTenant(ctx.runtime.database.db, {
     workspaceId: ctx.workspace.id,
