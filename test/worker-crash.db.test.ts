@@ -28,7 +28,7 @@ const REPO = path.resolve(import.meta.dirname, "..");
 const children: ChildProcess[] = [];
 
 /** Start `tenantpilot worker` as its own process against the test database. */
-function spawnWorker(databaseUrl: string): ChildProcess {
+function spawnWorker(databaseUrl: string, extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker"], {
     cwd: REPO,
     env: {
@@ -40,6 +40,7 @@ function spawnWorker(databaseUrl: string): ChildProcess {
       REAPER_INTERVAL_MS: "300",
       WORKER_CONCURRENCY: "2",
       LOG_LEVEL: "silent",
+      ...extraEnv,
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -83,6 +84,93 @@ async function findingSignatures(database: Database, workspaceId: string, tenant
     )
     .sort();
 }
+
+describe.skipIf(!corpusPresent)("worker processes", () => {
+  dbTest("two workers on one database never process a run twice", async ({ database, databaseUrl }) => {
+    const { runs } = createTestRunService(database);
+    const { workspace, userId } = await seedWorkspace(database);
+    const source = await seedTenant(database, workspace.id, {
+      name: "Baseline",
+      exportDir: corpusSnapshot("oib-win-v3.2-b1d23fb"),
+    });
+    const profile = await seedProfile(database, workspace.id, source);
+    const deps = { db: database.db, runs, maxAttempts: 5 };
+    await startBaselineCapture(deps, { workspaceId: workspace.id, profile: profile.id, initiator: { userId } });
+    await runQueuedJobs(database, runs);
+    const runIds: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const tenant = await seedTenant(database, workspace.id, {
+        name: `Tenant ${i}`,
+        exportDir: corpusSnapshot("oib-win-v3.3-f44f081"),
+      });
+      runIds.push(
+        (
+          await startBaselineCompare(deps, {
+            workspaceId: workspace.id,
+            profile: profile.id,
+            tenant: tenant.id,
+            initiator: { userId },
+          })
+        ).run.id,
+      );
+    }
+    spawnWorker(databaseUrl, { EVIDENCE_READ_DELAY_MS: "2" });
+    spawnWorker(databaseUrl, { EVIDENCE_READ_DELAY_MS: "2" });
+    await waitFor(
+      "all compares completed",
+      async () => {
+        const result = await database.db.execute(
+          sql`select count(*)::int as n from operation_runs where type = 'baseline_compare' and status = 'completed'`,
+        );
+        return (result.rows[0] as { n: number }).n === runIds.length ? true : undefined;
+      },
+      90_000,
+    );
+    const rows = await database.db.execute(sql`select r.id, r.outcome, r.attempt,
+        (select count(*)::int from operation_run_events e where e.run_id = r.id and e.status = 'running' and e.phase is null) as begins,
+        (select count(distinct i.run_attempt)::int from evidence_capture_items i join evidence_captures c on c.id = i.capture_id where c.run_id = r.id) as attempts_reading
+      from operation_runs r where r.type = 'baseline_compare'`);
+    for (const row of rows.rows as { outcome: string; attempt: number; begins: number; attempts_reading: number }[]) {
+      expect(row).toMatchObject({ outcome: "succeeded", attempt: 1, begins: 1, attempts_reading: 1 });
+    }
+  });
+
+  dbTest(
+    "a graceful shutdown records the interruption instead of leaving the run running",
+    async ({ database, databaseUrl }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const source = await seedTenant(database, workspace.id, {
+        name: "Baseline",
+        exportDir: corpusSnapshot("oib-win-v3.7-75c4825"),
+      });
+      const profile = await seedProfile(database, workspace.id, source);
+      const { run } = await startBaselineCapture(
+        { db: database.db, runs, maxAttempts: 5 },
+        { workspaceId: workspace.id, profile: profile.id, initiator: { userId } },
+      );
+      // Slow enough that the capture is still reading when graphile-worker's 5 s grace period ends.
+      const worker = spawnWorker(databaseUrl, { EVIDENCE_READ_DELAY_MS: "200" });
+      await waitFor("capture under way", async () =>
+        (await runRow(database, run.id)).phase === "capture_evidence" ? true : undefined,
+      );
+      worker.kill("SIGTERM");
+      const code = await new Promise<number | null>((resolve) => worker.once("exit", resolve));
+      expect(code).toBe(0);
+      const row = await runRow(database, run.id);
+      expect(row).toMatchObject({ status: "completed", outcome: "failed" });
+      const failure = await database.db.execute(
+        sql`select failure->>'code' as code, failure->>'message' as message from operation_runs where id = ${run.id}`,
+      );
+      expect(failure.rows[0]).toEqual({
+        code: "interrupted",
+        message: "The operation was interrupted while the service shut down.",
+      });
+      const jobs = await database.db.execute(sql`select count(*)::int as n from graphile_worker._private_jobs`);
+      expect((jobs.rows[0] as { n: number }).n).toBe(0); // no job left locked for 4 h (STACK.md G14)
+    },
+  );
+});
 
 describe.skipIf(!corpusPresent)("a worker killed mid-compare", () => {
   dbTest(

@@ -25,6 +25,7 @@ import {
 } from "./commands/operations-commands.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED } from "./exit-codes.js";
+import { installShutdownHandlers } from "./shutdown.js";
 
 /** Codes whose internal message only describes the caller's own input, so it is shown without --verbose. */
 const INPUT_ERROR_CODES = new Set<OperatorErrorCode>([
@@ -152,6 +153,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 /** Run the CLI with `argv` (process.argv shape); resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
+  installShutdownHandlers();
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;

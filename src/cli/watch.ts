@@ -20,12 +20,14 @@ export interface WatchOptions {
   staleAfterMs: number;
   /** Receives each rendered line (one per visible change); defaults to stdout. */
   write?: (line: string) => void;
+  /** Stop watching early (e.g. on Ctrl+C); the runs go on in the background. */
+  signal?: AbortSignal;
   /** Re-render interval for time-based copy ("Running for 3 min", staleness), ms. (Default: 1000) */
   tickMs?: number;
 }
 
 /**
- * Watch runs until every one has completed; returns them in their final state.
+ * Watch runs until every one has completed (or `signal` aborts); returns them in their latest state.
  * @throws {Error} when the LISTEN connection cannot be opened
  */
 export async function watchRuns(options: WatchOptions): Promise<OperationRun[]> {
@@ -69,7 +71,12 @@ export async function watchRuns(options: WatchOptions): Promise<OperationRun[]> 
     const tick = setInterval(() => {
       for (const run of latest.values()) if (run.status !== "completed") render(run);
     }, options.tickMs ?? 1_000);
-    if (pendingIds.size > 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (pendingIds.size > 0 && !options.signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        options.signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
     clearInterval(tick);
   } finally {
     unsubscribe();

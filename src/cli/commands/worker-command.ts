@@ -5,17 +5,14 @@
  */
 import type { CliContext } from "../cli-context.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { untilShutdown } from "../shutdown.js";
 import { startLocalWorker } from "./operations-commands.js";
 
 /** Run a worker until a termination signal. */
 export async function workerCommand(ctx: CliContext): Promise<number> {
   const worker = await startLocalWorker(ctx);
   ctx.say(`Worker started (concurrency ${ctx.runtime.config.workerConcurrency}). Press Ctrl+C to stop.`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilShutdown();
   ctx.say("Stopping worker: letting running operations finish or record their interruption…");
   await worker.stop();
   return EXIT_OK;
