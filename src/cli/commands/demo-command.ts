@@ -9,6 +9,7 @@
 import path from "node:path";
 import { createBaselineProfile, getBaselineProfile } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
+import { describeFindingCounts } from "../../baselines/drift-findings.js";
 import { loadConfig } from "../../config/config.js";
 import { createDemoTenants, type DemoTenant } from "../../inventory/sample-tenant-generator.js";
 import { addTenant } from "../../inventory/tenants.js";
@@ -80,7 +81,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         compares.map((compare) => compare.runId),
       );
 
-      ctx.say("\nFindings summary (this compare, by kind; expected = drift the generator put in):");
+      ctx.say("\nFindings of these compares, next to the drift the sample generator planted:");
       let allMatch = true;
       const summary = [];
       for (const { tenant, runId } of compares) {
@@ -98,7 +99,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         allMatch &&= matches;
         summary.push({ tenant: tenant.displayName, outcome: run?.outcome, found, expected, matches });
         ctx.say(
-          `  ${tenant.displayName.padEnd(26)} ${String(run?.outcome).padEnd(20)} found ${formatKinds(found)}  expected ${formatKinds(expected)}  ${matches ? "✓" : "✗ MISMATCH"}`,
+          `  ${`${tenant.displayName}:`.padEnd(22)} ${formatKinds(found).padEnd(44)} ${matches ? "✓ as planted" : `✗ MISMATCH: planted ${formatKinds(expected)}`}`,
         );
       }
       ctx.emit({ profile: profile.name, capture: captured, compares: summary });
@@ -147,6 +148,5 @@ function expectedByKind(tenant: DemoTenant): Record<string, number> {
 }
 
 function formatKinds(counts: Record<string, number>): string {
-  const entries = Object.entries(counts).filter(([, n]) => n > 0);
-  return entries.length === 0 ? "none" : entries.map(([kind, n]) => `${n} ${kind}`).join(", ");
+  return describeFindingCounts(counts);
 }

@@ -6,7 +6,8 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
-import { listFindings } from "../../baselines/drift-findings.js";
+import type { DriftFindingKind } from "../../baselines/drift/compare-policies.js";
+import { FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
 import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
 import { describeFailure } from "../../operations/run-failure.js";
@@ -181,9 +182,11 @@ export async function watchAndReport(ctx: CliContext, runIds: string[]): Promise
     );
     return finals;
   }
+  const tenantNames = new Map(tenants.map((tenant) => [tenant.id, tenant.name]));
   for (const run of finals) {
     const note = describeTerminalNotification(run);
-    ctx.say(`${note.title}${note.body ? ` — ${note.body}` : ""}`);
+    const tenantName = run.tenantId ? tenantNames.get(run.tenantId) : undefined;
+    ctx.say(`${tenantName ? `${tenantName}: ` : ""}${note.title}. ${note.body}`);
   }
   return finals;
 }
