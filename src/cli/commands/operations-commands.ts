@@ -311,8 +311,11 @@ export async function findingsList(
         ? `  expected ${JSON.stringify(finding.expected ?? null)} actual ${JSON.stringify(finding.actual ?? null)}`
         : "";
     const rename = finding.probableRename ? `  (probable rename: ${finding.probableRename})` : "";
+    const kind = Object.hasOwn(FINDING_KIND_LABELS, finding.kind)
+      ? FINDING_KIND_LABELS[finding.kind as DriftFindingKind].one
+      : "finding";
     ctx.say(
-      `${finding.tenantName}  ${finding.status}  ${finding.kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
+      `${finding.tenantName}  ${finding.status}  ${kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
     );
   }
   if (findings.length === 0) ctx.say("No drift findings match.");
