@@ -2,7 +2,8 @@
  * The reaper (DESIGN.md §2): graphile-worker alone would leave a killed worker's job locked for
  * 4 hours (STACK.md G16). The reaper watches `heartbeat_at`; past the dead threshold it releases
  * the dead worker's jobs so the next attempt starts at once and resumes from `context.resume`; a
- * run whose job is gone or out of attempts ends `failed` with code `worker_lost`.
+ * run whose job is gone or out of attempts (locked by the dead worker, or failed for good while the
+ * run was left running) ends `failed` with code `worker_lost`.
  * @module
  */
 import { sql } from "drizzle-orm";
@@ -46,7 +47,8 @@ export async function reapDeadRuns(deps: {
     };
     const owner = { runId: row.id, attempt: row.attempt };
     const outOfAttempts = row.attempts !== null && row.max_attempts !== null && row.attempts >= row.max_attempts;
-    if (row.job_id === null || (outOfAttempts && row.locked_by !== null)) {
+    // Out of attempts, the job never runs again: locked by the dead worker, or already failed for good.
+    if (row.job_id === null || outOfAttempts) {
       const failed = await deps.runs.completeRun(owner, {
         outcome: "failed",
         failure: operatorFailure(
