@@ -155,10 +155,11 @@ export class RunChangeListener {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.#connectionString });
     await client.connect();
+    this.#attach(client);
+    // LISTEN before reading the starting cursor: a change committed in between arrives by NOTIFY.
+    await client.query(`listen ${RUN_CHANGES_CHANNEL}`);
     const { rows } = await client.query<{ seq: string | null }>("select max(change_seq) as seq from operation_runs");
     this.#lastChangeSeq = Math.max(this.#lastChangeSeq, Number(rows[0]?.seq ?? 0));
-    this.#attach(client);
-    await client.query(`listen ${RUN_CHANGES_CHANNEL}`);
   }
 
   /** Add a subscriber; returns the unsubscribe function. */
