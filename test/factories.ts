@@ -2,10 +2,10 @@
  * Test factories: the only way tests create data. Minimal arguments, stored rows back.
  */
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { ensureLocalOperator, ensureWorkspace, type Workspace } from "../src/access/workspaces.js";
-import { createBaselineProfile, type BaselineProfile } from "../src/baselines/baseline-profiles.js";
+import { type BaselineProfile, createBaselineProfile } from "../src/baselines/baseline-profiles.js";
 import type { Database } from "../src/db/database.js";
 import { addTenant, type Tenant } from "../src/inventory/tenants.js";
 import { RunChangeNotifier } from "../src/operations/run-events.js";
@@ -22,7 +22,10 @@ if (!corpusPresent) {
 export const corpusSnapshot = (folder: string) => path.join(CORPUS_DIR, folder);
 
 /** A workspace with the local operator as owner. */
-export async function seedWorkspace(database: Database, overrides: { slug?: string } = {}): Promise<{ workspace: Workspace; userId: string }> {
+export async function seedWorkspace(
+  database: Database,
+  overrides: { slug?: string } = {},
+): Promise<{ workspace: Workspace; userId: string }> {
   const userId = await ensureLocalOperator(database.db);
   const slug = overrides.slug ?? `ws-${randomUUID().slice(0, 8)}`;
   const workspace = await ensureWorkspace(database.db, { name: `Workspace ${slug}`, slug, memberUserId: userId });
@@ -30,7 +33,11 @@ export async function seedWorkspace(database: Database, overrides: { slug?: stri
 }
 
 /** A tenant reading from `exportDir` (default: a folder that need not exist). */
-export async function seedTenant(database: Database, workspaceId: string, overrides: { name?: string; exportDir?: string } = {}): Promise<Tenant> {
+export async function seedTenant(
+  database: Database,
+  workspaceId: string,
+  overrides: { name?: string; exportDir?: string } = {},
+): Promise<Tenant> {
   const { tenant } = await addTenant(database.db, {
     workspaceId,
     name: overrides.name ?? `Tenant ${randomUUID().slice(0, 8)}`,
@@ -57,7 +64,10 @@ export async function seedProfile(
 }
 
 /** A run service over `database` with a real notifier (flush it in tests that listen). */
-export function createTestRunService(database: Database, now: () => Date = () => new Date()): { runs: RunService; notifier: RunChangeNotifier } {
+export function createTestRunService(
+  database: Database,
+  now: () => Date = () => new Date(),
+): { runs: RunService; notifier: RunChangeNotifier } {
   const notifier = new RunChangeNotifier(database.pool, { flushIntervalMs: 20 });
   return { runs: createRunService({ db: database.db, changes: notifier, now }), notifier };
 }

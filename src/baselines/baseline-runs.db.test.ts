@@ -7,31 +7,50 @@
  * v3.2 and 27 only in v3.3. So matching by exact name gives 7 missing_policy, 27 unexpected_policy
  * (reported only when the profile asks for it) and nothing else.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect } from "vitest";
-import { corpusPresent, corpusSnapshot, createTestRunService, seedProfile, seedTenant, seedWorkspace } from "../../test/factories.js";
 import { dbTest } from "../../test/db-test.js";
+import {
+  corpusPresent,
+  corpusSnapshot,
+  createTestRunService,
+  seedProfile,
+  seedTenant,
+  seedWorkspace,
+} from "../../test/factories.js";
 import { runQueuedJobs } from "../../test/run-jobs.js";
 import type { Database } from "../db/database.js";
-import type { RunService } from "../operations/run-service.js";
+import { tenants } from "../db/schema.js";
 import { getRun } from "../operations/run-queries.js";
+import type { RunService } from "../operations/run-service.js";
 import { startBaselineCapture, startBaselineCompare } from "./baseline-runs.js";
 import { listFindings } from "./drift-findings.js";
-import { tenants } from "../db/schema.js";
-import { eq } from "drizzle-orm";
 
 const V32 = corpusSnapshot("oib-win-v3.2-b1d23fb");
 const V33 = corpusSnapshot("oib-win-v3.3-f44f081");
 
-async function captureAndCompare(database: Database, runs: RunService, options: { reportUnexpected: boolean; baselineDir: string; currentDir: string }) {
+async function captureAndCompare(
+  database: Database,
+  runs: RunService,
+  options: { reportUnexpected: boolean; baselineDir: string; currentDir: string },
+) {
   const { workspace, userId } = await seedWorkspace(database);
   const source = await seedTenant(database, workspace.id, { name: "Source", exportDir: options.baselineDir });
   const target = await seedTenant(database, workspace.id, { name: "Target", exportDir: options.currentDir });
   const profile = await seedProfile(database, workspace.id, source, { reportUnexpected: options.reportUnexpected });
   const deps = { db: database.db, runs, maxAttempts: 3 };
-  const capture = await startBaselineCapture(deps, { workspaceId: workspace.id, profile: profile.id, initiator: { userId } });
+  const capture = await startBaselineCapture(deps, {
+    workspaceId: workspace.id,
+    profile: profile.id,
+    initiator: { userId },
+  });
   await runQueuedJobs(database, runs);
-  const compare = await startBaselineCompare(deps, { workspaceId: workspace.id, profile: profile.id, tenant: target.id, initiator: { userId } });
+  const compare = await startBaselineCompare(deps, {
+    workspaceId: workspace.id,
+    profile: profile.id,
+    tenant: target.id,
+    initiator: { userId },
+  });
   await runQueuedJobs(database, runs);
   return {
     workspace,
@@ -53,18 +72,33 @@ function countByKind(findings: { kind: string }[]): Record<string, number> {
 describe.skipIf(!corpusPresent)("baseline capture and compare on the shared corpus", () => {
   dbTest("captures all 67 policies of v3.2 into a snapshot", async ({ database }) => {
     const { runs } = createTestRunService(database);
-    const { captureRun } = await captureAndCompare(database, runs, { reportUnexpected: false, baselineDir: V32, currentDir: V32 });
+    const { captureRun } = await captureAndCompare(database, runs, {
+      reportUnexpected: false,
+      baselineDir: V32,
+      currentDir: V32,
+    });
     expect(captureRun.outcome).toBe("succeeded");
     expect(captureRun.context.result).toMatchObject({ policyCount: 67, unreadableCount: 0 });
     const items = await database.db.execute(sql`select count(*)::int as n from baseline_snapshot_items`);
     expect((items.rows[0] as { n: number }).n).toBe(67);
-    const phases = await database.db.execute(sql`select phase from operation_run_events where run_id = ${captureRun.id} and phase is not null order by version`);
-    expect([...new Set(phases.rows.map((row) => (row as { phase: string }).phase))]).toEqual(["resolve_scope", "capture_evidence", "build_snapshot", "finalize"]);
+    const phases = await database.db.execute(
+      sql`select phase from operation_run_events where run_id = ${captureRun.id} and phase is not null order by version`,
+    );
+    expect([...new Set(phases.rows.map((row) => (row as { phase: string }).phase))]).toEqual([
+      "resolve_scope",
+      "capture_evidence",
+      "build_snapshot",
+      "finalize",
+    ]);
   });
 
   dbTest("a snapshot compared with itself gives zero findings", async ({ database }) => {
     const { runs } = createTestRunService(database);
-    const { compareRun } = await captureAndCompare(database, runs, { reportUnexpected: true, baselineDir: V33, currentDir: V33 });
+    const { compareRun } = await captureAndCompare(database, runs, {
+      reportUnexpected: true,
+      baselineDir: V33,
+      currentDir: V33,
+    });
     expect(compareRun.outcome).toBe("succeeded");
     expect(compareRun.context.result).toMatchObject({ findingCount: 0, openFindingCount: 0 });
     expect(await listFindings(database.db, compareRun.workspaceId)).toEqual([]);
@@ -72,68 +106,118 @@ describe.skipIf(!corpusPresent)("baseline capture and compare on the shared corp
 
   dbTest("v3.2 → v3.3 gives exactly 7 missing and 27 unexpected policies, nothing else", async ({ database }) => {
     const { runs } = createTestRunService(database);
-    const { compareRun } = await captureAndCompare(database, runs, { reportUnexpected: true, baselineDir: V32, currentDir: V33 });
+    const { compareRun } = await captureAndCompare(database, runs, {
+      reportUnexpected: true,
+      baselineDir: V32,
+      currentDir: V33,
+    });
     expect(compareRun.outcome).toBe("succeeded");
     const findings = await listFindings(database.db, compareRun.workspaceId);
     expect(countByKind(findings)).toEqual({ missing_policy: 7, unexpected_policy: 27 });
     expect(compareRun.context.result).toMatchObject({ findingCount: 34, openFindingCount: 34, newCount: 34 });
-    const phases = await database.db.execute(sql`select phase from operation_run_events where run_id = ${compareRun.id} and phase is not null order by version`);
-    expect([...new Set(phases.rows.map((row) => (row as { phase: string }).phase))]).toEqual(["check_eligibility", "capture_evidence", "compare", "record_findings"]);
+    const phases = await database.db.execute(
+      sql`select phase from operation_run_events where run_id = ${compareRun.id} and phase is not null order by version`,
+    );
+    expect([...new Set(phases.rows.map((row) => (row as { phase: string }).phase))]).toEqual([
+      "check_eligibility",
+      "capture_evidence",
+      "compare",
+      "record_findings",
+    ]);
     const notes = await database.db.execute(sql`select title from notifications where run_id = ${compareRun.id}`);
     expect(notes.rows).toEqual([{ title: "Baseline compare finished: 34 drift findings" }]);
   });
 
   dbTest("without reportUnexpected only the 7 missing policies are findings", async ({ database }) => {
     const { runs } = createTestRunService(database);
-    const { compareRun } = await captureAndCompare(database, runs, { reportUnexpected: false, baselineDir: V32, currentDir: V33 });
+    const { compareRun } = await captureAndCompare(database, runs, {
+      reportUnexpected: false,
+      baselineDir: V32,
+      currentDir: V33,
+    });
     expect(countByKind(await listFindings(database.db, compareRun.workspaceId))).toEqual({ missing_policy: 7 });
   });
 
   dbTest("findings resolve when drift goes away and reopen when it returns", async ({ database }) => {
     const { runs } = createTestRunService(database);
-    const { workspace, target, profile, deps, userId } = await captureAndCompare(database, runs, { reportUnexpected: true, baselineDir: V32, currentDir: V33 });
+    const { workspace, target, profile, deps, userId } = await captureAndCompare(database, runs, {
+      reportUnexpected: true,
+      baselineDir: V32,
+      currentDir: V33,
+    });
     const compareAgain = async () => {
-      const started = await startBaselineCompare(deps, { workspaceId: workspace.id, profile: profile.id, tenant: target.id, initiator: { userId } });
+      const started = await startBaselineCompare(deps, {
+        workspaceId: workspace.id,
+        profile: profile.id,
+        tenant: target.id,
+        initiator: { userId },
+      });
       await runQueuedJobs(database, runs);
       return getRun(database.db, workspace.id, started.run.id);
     };
     // The tenant is brought back to the baseline: every finding resolves.
-    await database.db.update(tenants).set({ evidenceSource: { kind: "export_folder", path: V32 } }).where(eq(tenants.id, target.id));
+    await database.db
+      .update(tenants)
+      .set({ evidenceSource: { kind: "export_folder", path: V32 } })
+      .where(eq(tenants.id, target.id));
     const aligned = await compareAgain();
     expect(aligned.context.result).toMatchObject({ findingCount: 0, resolvedCount: 34, openFindingCount: 0 });
-    expect(countByKind(await listFindings(database.db, workspace.id, { status: "resolved" }))).toEqual({ missing_policy: 7, unexpected_policy: 27 });
+    expect(countByKind(await listFindings(database.db, workspace.id, { status: "resolved" }))).toEqual({
+      missing_policy: 7,
+      unexpected_policy: 27,
+    });
     // It drifts again: the same findings come back as reopened, not as new ones.
-    await database.db.update(tenants).set({ evidenceSource: { kind: "export_folder", path: V33 } }).where(eq(tenants.id, target.id));
+    await database.db
+      .update(tenants)
+      .set({ evidenceSource: { kind: "export_folder", path: V33 } })
+      .where(eq(tenants.id, target.id));
     const drifted = await compareAgain();
-    expect(drifted.context.result).toMatchObject({ findingCount: 34, newCount: 0, reopenedCount: 34, openFindingCount: 34 });
+    expect(drifted.context.result).toMatchObject({
+      findingCount: 34,
+      newCount: 0,
+      reopenedCount: 34,
+      openFindingCount: 34,
+    });
     expect((await listFindings(database.db, workspace.id, { status: "reopened" })).length).toBe(34);
   });
 });
 
 describe("baseline runs on bad input", () => {
-  dbTest("a compare without a snapshot is refused with no_baseline_snapshot and starts nothing", async ({ database }) => {
-    const { runs } = createTestRunService(database);
-    const { workspace, userId } = await seedWorkspace(database);
-    const tenant = await seedTenant(database, workspace.id);
-    const profile = await seedProfile(database, workspace.id, tenant);
-    await expect(
-      startBaselineCompare({ db: database.db, runs, maxAttempts: 3 }, { workspaceId: workspace.id, profile: profile.id, tenant: tenant.id, initiator: { userId } }),
-    ).rejects.toMatchObject({ code: "no_baseline_snapshot" });
-    const count = await database.db.execute(sql`select count(*)::int as n from operation_runs`);
-    expect((count.rows[0] as { n: number }).n).toBe(0);
-  });
+  dbTest(
+    "a compare without a snapshot is refused with no_baseline_snapshot and starts nothing",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const tenant = await seedTenant(database, workspace.id);
+      const profile = await seedProfile(database, workspace.id, tenant);
+      await expect(
+        startBaselineCompare(
+          { db: database.db, runs, maxAttempts: 3 },
+          { workspaceId: workspace.id, profile: profile.id, tenant: tenant.id, initiator: { userId } },
+        ),
+      ).rejects.toMatchObject({ code: "no_baseline_snapshot" });
+      const count = await database.db.execute(sql`select count(*)::int as n from operation_runs`);
+      expect((count.rows[0] as { n: number }).n).toBe(0);
+    },
+  );
 
-  dbTest("a capture of a missing export folder fails with an operator-safe reason and the path only in diagnostics", async ({ database }) => {
-    const { runs } = createTestRunService(database);
-    const { workspace, userId } = await seedWorkspace(database);
-    const tenant = await seedTenant(database, workspace.id, { exportDir: "/nonexistent/tenantpilot-export" });
-    const profile = await seedProfile(database, workspace.id, tenant);
-    const started = await startBaselineCapture({ db: database.db, runs, maxAttempts: 3 }, { workspaceId: workspace.id, profile: profile.id, initiator: { userId } });
-    await runQueuedJobs(database, runs);
-    const run = await getRun(database.db, workspace.id, started.run.id);
-    expect(run.outcome).toBe("failed");
-    expect(run.failure?.code).toBe("evidence_source_unreachable");
-    expect(run.failure?.message).toBe("The tenant's evidence source could not be read.");
-    expect(run.failure?.diagnostics).toContain("/nonexistent/tenantpilot-export");
-  });
+  dbTest(
+    "a capture of a missing export folder fails with an operator-safe reason and the path only in diagnostics",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const tenant = await seedTenant(database, workspace.id, { exportDir: "/nonexistent/tenantpilot-export" });
+      const profile = await seedProfile(database, workspace.id, tenant);
+      const started = await startBaselineCapture(
+        { db: database.db, runs, maxAttempts: 3 },
+        { workspaceId: workspace.id, profile: profile.id, initiator: { userId } },
+      );
+      await runQueuedJobs(database, runs);
+      const run = await getRun(database.db, workspace.id, started.run.id);
+      expect(run.outcome).toBe("failed");
+      expect(run.failure?.code).toBe("evidence_source_unreachable");
+      expect(run.failure?.message).toBe("The tenant's evidence source could not be read.");
+      expect(run.failure?.diagnostics).toContain("/nonexistent/tenantpilot-export");
+    },
+  );
 });

@@ -283,8 +283,8 @@ describe.concurrent("defineRunTask", () => {
     expect(await readJob(database, jobId)).toBeUndefined();
   });
 
-  dbTest("writes nothing more once another attempt owns the run", async ({ database }) => {
-    const { runId, runs, deps } = await setup(database, 3);
+  dbTest("writes nothing more once another attempt owns the run, and leaves its job in place", async ({ database }) => {
+    const { runId, jobId, runs, deps } = await setup(database, 3);
     let superseded: RunService["beginAttempt"] extends (...args: never[]) => Promise<infer R> ? R : never;
 
     await runJobs(database, deps, async (ctx) => {
@@ -299,5 +299,7 @@ describe.concurrent("defineRunTask", () => {
     expect(run).toMatchObject({ status: "running", outcome: null, attempt: 2, worker_id: "worker-other" });
     expect(run.summary_counts).toEqual({});
     expect(run.version).toBe(superseded!.version);
+    // Completing the job would delete it by id under the new attempt; the old attempt fails it instead.
+    expect(await readJob(database, jobId)).toBeDefined();
   });
 });

@@ -130,12 +130,20 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
     try {
       const completion = await work(ctx);
       await counts.flush();
-      await deps.runs.completeRun(owner, completion);
+      if (!(await deps.runs.completeRun(owner, completion))) {
+        throw new RunSupersededError(
+          `run ${runId}: completion of attempt ${owner.attempt} refused; another attempt owns it`,
+        );
+      }
     } catch (thrown) {
       await counts.flush().catch(() => undefined);
       if (thrown instanceof RunSupersededError || signal.reason instanceof RunSupersededError) {
         logger.warn("another attempt owns this run; stopping without writing");
-        return;
+        // Fail rather than complete the job: graphile-worker deletes a completed job by id alone, which
+        // would delete the job the new attempt holds; failing is a no-op unless this worker still holds it.
+        throw thrown instanceof RunSupersededError
+          ? thrown
+          : new RunSupersededError(`run ${runId} superseded`, { cause: thrown });
       }
       if (thrown instanceof RunCancelledError || cancelRequested) {
         await deps.runs.completeRun(owner, {

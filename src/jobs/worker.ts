@@ -62,8 +62,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     reaping = reaping
       .then(async () => {
         const result = await reapDeadRuns({ db: database.db, runs, now, deadAfterMs: options.deadAfterMs });
-        if (result.releasedWorkers.length > 0 || result.failedRunIds.length > 0)
-          logger.warn(result, "reaped dead runs");
+        if (result.releasedRunIds.length > 0 || result.failedRunIds.length > 0) logger.warn(result, "reaped dead runs");
       })
       .catch((error: unknown) => logger.warn({ err: error }, "reaper pass failed"));
   }, options.reaperIntervalMs);

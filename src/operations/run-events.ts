@@ -130,18 +130,34 @@ export function parseRunChangePayload(payload: string | undefined): RunChange[] 
   return changes;
 }
 
-/** Subscriber callback; receives each change at most once per listener, in cursor order per batch. */
+/**
+ * Subscriber callback. A listener delivers each run version at most once and never a version older
+ * than one it already delivered for that run; after a reconnect it may skip intermediate versions
+ * (the current row is what is replayed).
+ */
 export type RunChangeHandler = (change: RunChange) => void;
 
 /**
+ * How far behind the last delivered cursor a catch-up re-reads. `change_seq` is drawn when a write
+ * starts but becomes visible when it commits, so a lower cursor can commit after a higher one was
+ * delivered; re-reading an overlap (and dropping versions already delivered) closes that gap.
+ */
+const CATCH_UP_OVERLAP = 10_000;
+
+/** Runs whose last delivered version is remembered for de-duplication. */
+const MAX_TRACKED_RUNS = 50_000;
+
+/**
  * One LISTEN connection per process, fanned out to subscribers. Reconnects with backoff after a
- * lost connection and replays every change past the last cursor it delivered.
+ * lost connection and replays what changed since shortly before the last cursor it delivered, so
+ * no change is lost; versions already delivered are dropped, so none is delivered twice.
  */
 export class RunChangeListener {
   readonly #connectionString: string;
   readonly #handlers = new Set<RunChangeHandler>();
   #client: pg.Client | undefined;
   #lastChangeSeq = 0;
+  readonly #deliveredVersions = new Map<string, number>();
   #stopped = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #onError: (error: Error) => void;
@@ -160,6 +176,12 @@ export class RunChangeListener {
     await client.query(`listen ${RUN_CHANGES_CHANNEL}`);
     const { rows } = await client.query<{ seq: string | null }>("select max(change_seq) as seq from operation_runs");
     this.#lastChangeSeq = Math.max(this.#lastChangeSeq, Number(rows[0]?.seq ?? 0));
+    // What is current now counts as seen: a later catch-up re-reads its overlap but only delivers real changes.
+    const seen = await client.query<{ id: string; version: number }>(
+      "select id, version from operation_runs where change_seq > $1",
+      [Math.max(0, this.#lastChangeSeq - CATCH_UP_OVERLAP)],
+    );
+    for (const row of seen.rows) this.#remember(row.id, row.version);
   }
 
   /** Add a subscriber; returns the unsubscribe function. */
@@ -190,6 +212,9 @@ export class RunChangeListener {
   #deliver(changes: RunChange[]): void {
     for (const change of changes) {
       if (change.changeSeq > this.#lastChangeSeq) this.#lastChangeSeq = change.changeSeq;
+      const delivered = this.#deliveredVersions.get(change.runId);
+      if (delivered !== undefined && delivered >= change.version) continue;
+      this.#remember(change.runId, change.version);
       for (const handler of this.#handlers) {
         try {
           handler(change);
@@ -197,6 +222,15 @@ export class RunChangeListener {
           this.#onError(error as Error); // one broken subscriber must not starve the others
         }
       }
+    }
+  }
+
+  #remember(runId: string, version: number): void {
+    this.#deliveredVersions.delete(runId); // re-insert: Map order is then least recently changed first
+    this.#deliveredVersions.set(runId, version);
+    if (this.#deliveredVersions.size > MAX_TRACKED_RUNS) {
+      const oldest = this.#deliveredVersions.keys().next().value;
+      if (oldest !== undefined) this.#deliveredVersions.delete(oldest);
     }
   }
 
@@ -225,7 +259,7 @@ export class RunChangeListener {
         change_seq: string;
       }>(
         "select id, workspace_id, tenant_id, version, change_seq from operation_runs where change_seq > $1 order by change_seq",
-        [this.#lastChangeSeq],
+        [Math.max(0, this.#lastChangeSeq - CATCH_UP_OVERLAP)],
       );
       this.#deliver(
         rows.map((row) => ({

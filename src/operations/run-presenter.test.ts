@@ -209,7 +209,6 @@ describe("describeTerminalNotification", () => {
     ["fractional", { findingCount: 1.5 }],
     ["string", { findingCount: "12" }],
     ["NaN", { findingCount: Number.NaN }],
-    ["extra free text", { findingCount: 12, note: "SECRET_MARKER" }],
     ["array", [12]],
     ["string result", "SECRET_MARKER 12 findings"],
     ["inherited", Object.create({ findingCount: 12 })],
@@ -220,6 +219,14 @@ describe("describeTerminalNotification", () => {
     );
     expect(notification.title).toBe("Baseline compare finished");
     expect(notification.body).toBe("View the operation for details.");
+  });
+
+  it("reads the known keys of a result with extra keys and never echoes the extra text", () => {
+    const notification = describeTerminalNotification(
+      completed("baseline_compare", "succeeded", { context: { result: { findingCount: 12, note: "SECRET_MARKER" } } }),
+    );
+    expect(notification.title).toBe("Baseline compare finished: 12 drift findings");
+    expect(JSON.stringify(notification)).not.toContain("SECRET_MARKER");
   });
 
   it("never throws and never echoes stored text (property)", () => {

@@ -95,7 +95,7 @@ describe.concurrent("reapDeadRuns", () => {
 
     const result = await reap(database, dead.runs);
 
-    expect(result).toEqual({ releasedWorkers: [DEAD_WORKER], failedRunIds: [] });
+    expect(result).toEqual({ releasedRunIds: [dead.runId], failedRunIds: [] });
     const released = await readJob(database, dead.jobId);
     expect(released).toMatchObject({ locked_by: null, locked_at: null, attempts: 1 });
     expect((await readRun(database, dead.runId)).status).toBe("running");
@@ -141,7 +141,7 @@ describe.concurrent("reapDeadRuns", () => {
 
     const result = await reap(database, dead.runs);
 
-    expect(result).toEqual({ releasedWorkers: [], failedRunIds: [dead.runId] });
+    expect(result).toEqual({ releasedRunIds: [], failedRunIds: [dead.runId] });
     const run = await readRun(database, dead.runId);
     expect(run).toMatchObject({
       status: "completed",
@@ -155,7 +155,7 @@ describe.concurrent("reapDeadRuns", () => {
     );
     expect(rows[0]!.n).toBe(1);
     // A second pass finds nothing left to do.
-    expect(await reap(database, dead.runs)).toEqual({ releasedWorkers: [], failedRunIds: [] });
+    expect(await reap(database, dead.runs)).toEqual({ releasedRunIds: [], failedRunIds: [] });
   });
 
   dbTest("leaves a run with a fresh heartbeat and its locked job untouched", async ({ database }) => {
@@ -165,11 +165,29 @@ describe.concurrent("reapDeadRuns", () => {
 
     const result = await reap(database, live.runs);
 
-    expect(result).toEqual({ releasedWorkers: [], failedRunIds: [] });
+    expect(result).toEqual({ releasedRunIds: [], failedRunIds: [] });
     expect(await readRun(database, live.runId)).toEqual(runBefore);
     expect(await readJob(database, live.jobId)).toEqual(jobBefore);
     expect(jobBefore!.locked_by).toBe(DEAD_WORKER);
   });
+
+  dbTest(
+    "leaves a dead run alone once another worker has locked its job for the next attempt",
+    async ({ database }) => {
+      const dead = await seedDeadAttempt(database, { maxAttempts: 1, heartbeatAt: LONG_AGO });
+      // A new worker locked the job and has not called beginAttempt yet: releasing or failing now would race it.
+      await database.pool.query(
+        "update graphile_worker._private_jobs set locked_by = 'worker-new', locked_at = now() where id = $1",
+        [dead.jobId],
+      );
+      const runBefore = await readRun(database, dead.runId);
+      const jobBefore = await readJob(database, dead.jobId);
+
+      expect(await reap(database, dead.runs)).toEqual({ releasedRunIds: [], failedRunIds: [] });
+      expect(await readRun(database, dead.runId)).toEqual(runBefore);
+      expect(await readJob(database, dead.jobId)).toEqual(jobBefore);
+    },
+  );
 
   dbTest("leaves a run whose job waits for its retry (unlocked, attempts left) untouched", async ({ database }) => {
     const waiting = await seedDeadAttempt(database, { maxAttempts: 3, heartbeatAt: LONG_AGO });
@@ -184,7 +202,7 @@ describe.concurrent("reapDeadRuns", () => {
 
     const result = await reap(database, waiting.runs);
 
-    expect(result).toEqual({ releasedWorkers: [], failedRunIds: [] });
+    expect(result).toEqual({ releasedRunIds: [], failedRunIds: [] });
     expect(await readRun(database, waiting.runId)).toEqual(runBefore);
     expect(await readJob(database, waiting.jobId)).toEqual(jobBefore);
   });
@@ -195,7 +213,7 @@ describe.concurrent("reapDeadRuns", () => {
 
     const result = await reap(database, dead.runs);
 
-    expect(result).toEqual({ releasedWorkers: [], failedRunIds: [dead.runId] });
+    expect(result).toEqual({ releasedRunIds: [], failedRunIds: [dead.runId] });
     expect(await readRun(database, dead.runId)).toMatchObject({
       status: "completed",
       outcome: "failed",
@@ -230,7 +248,7 @@ describe.concurrent("reapDeadRuns", () => {
     await runs.completeRun({ runId: done.runId, attempt: "any" }, { outcome: "blocked" });
     const before = [await readRun(database, queued.runId), await readRun(database, done.runId)];
 
-    expect(await reap(database, runs)).toEqual({ releasedWorkers: [], failedRunIds: [] });
+    expect(await reap(database, runs)).toEqual({ releasedRunIds: [], failedRunIds: [] });
 
     expect([await readRun(database, queued.runId), await readRun(database, done.runId)]).toEqual(before);
   });

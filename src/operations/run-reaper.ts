@@ -12,15 +12,17 @@ import { operatorFailure, type RunService } from "./run-service.js";
 
 /** What one reaper pass did. */
 export interface ReapResult {
-  /** Worker ids whose locked jobs were released for another attempt. */
-  releasedWorkers: string[];
+  /** Runs whose job was released from their dead worker, for the next attempt to pick up. */
+  releasedRunIds: string[];
   /** Runs completed as failed with `worker_lost`. */
   failedRunIds: string[];
 }
 
 /**
  * One pass: find running runs whose heartbeat is older than `deadAfterMs` and release or fail them.
- * Runs whose job is merely waiting for its retry backoff (unlocked, attempts left) are left alone.
+ * Only the job the run's own (dead) worker holds is touched: a job already re-locked by another
+ * worker is a new attempt starting, and a job merely waiting for its retry backoff (unlocked,
+ * attempts left) will be picked up anyway; both are left alone.
  */
 export async function reapDeadRuns(deps: {
   db: Db;
@@ -33,7 +35,7 @@ export async function reapDeadRuns(deps: {
     await deps.db.execute(sql`select r.id, r.attempt, r.worker_id, j.id as job_id, j.locked_by, j.attempts, j.max_attempts
     from operation_runs r left join graphile_worker._private_jobs j on j.id = r.job_id
     where r.status = 'running' and r.heartbeat_at < ${deadline}`);
-  const releasedWorkers = new Set<string>();
+  const releasedRunIds: string[] = [];
   const failedRunIds: string[] = [];
   for (const raw of result.rows) {
     const row = raw as {
@@ -46,6 +48,8 @@ export async function reapDeadRuns(deps: {
       max_attempts: number | null;
     };
     const owner = { runId: row.id, attempt: row.attempt };
+    const heldByDeadWorker = row.locked_by !== null && row.locked_by === row.worker_id;
+    if (row.locked_by !== null && !heldByDeadWorker) continue; // another worker is starting the next attempt
     const outOfAttempts = row.attempts !== null && row.max_attempts !== null && row.attempts >= row.max_attempts;
     // Out of attempts, the job never runs again: locked by the dead worker, or already failed for good.
     if (row.job_id === null || outOfAttempts) {
@@ -59,14 +63,20 @@ export async function reapDeadRuns(deps: {
       if (failed) failedRunIds.push(row.id);
       if (row.job_id !== null) {
         // The run is over; its job must not run again after the 4-hour lock expiry.
-        await deps.db.execute(sql`delete from graphile_worker._private_jobs where id = ${row.job_id}`);
+        await deps.db.execute(
+          sql`delete from graphile_worker._private_jobs where id = ${row.job_id} and locked_by is not distinct from ${row.locked_by}`,
+        );
       }
       continue;
     }
-    if (row.locked_by !== null && !releasedWorkers.has(row.locked_by)) {
-      await deps.db.execute(sql`select graphile_worker.force_unlock_workers(array[${row.locked_by}]::text[])`);
-      releasedWorkers.add(row.locked_by);
+    if (heldByDeadWorker) {
+      // What graphile_worker.force_unlock_workers does, for this one job: its worker may hold others
+      // whose runs are still heartbeating (we never release work that shows signs of life).
+      const released =
+        await deps.db.execute(sql`update graphile_worker._private_jobs set locked_by = null, locked_at = null
+        where id = ${row.job_id} and locked_by = ${row.worker_id}`);
+      if (released.rowCount === 1) releasedRunIds.push(row.id);
     }
   }
-  return { releasedWorkers: [...releasedWorkers], failedRunIds };
+  return { releasedRunIds, failedRunIds };
 }

@@ -97,6 +97,24 @@ export function createRunService(deps: RunServiceDeps) {
     return result.rows[0] as Row | undefined;
   }
 
+  /**
+   * A guarded update and its timeline event in one statement (atomic without a transaction, one
+   * round trip): the hot path of every attempt.
+   */
+  async function guardedUpdateWithEvent(set: SQL, where: SQL): Promise<Row | undefined> {
+    const result = await db.execute(sql`with updated as (
+        update operation_runs set ${set}, ${BUMP} where ${where} returning ${RUN_COLUMNS}
+      ), event as (
+        insert into operation_run_events (run_id, version, at, status, outcome, phase)
+        select id, version, ${now()}, status, outcome,
+          case when jsonb_typeof(context->'progress'->'phase') = 'string' then context->'progress'->>'phase' end
+        from updated
+        on conflict do nothing
+      )
+      select * from updated`);
+    return result.rows[0] as Row | undefined;
+  }
+
   return {
     /**
      * Queue a run and its graphile-worker job in one transaction: there is never a run without a
@@ -152,18 +170,14 @@ export function createRunService(deps: RunServiceDeps) {
      */
     async beginAttempt(runId: string, worker: { workerId: string; jobId: number }): Promise<OperationRun | undefined> {
       const at = now();
-      return db.transaction(async (tx) => {
-        const row = await guardedUpdate(
-          tx,
-          sql`status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, ${at}),
-              heartbeat_at = ${at}, worker_id = ${worker.workerId}, job_id = ${worker.jobId}`,
-          sql`id = ${runId} and status in ('queued', 'running')`,
-        );
-        if (row === undefined) return undefined;
-        await recordEvent(tx, row);
-        await announce(row);
-        return toOperationRun(row);
-      });
+      const row = await guardedUpdateWithEvent(
+        sql`status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, ${at}),
+            heartbeat_at = ${at}, worker_id = ${worker.workerId}, job_id = ${worker.jobId}`,
+        sql`id = ${runId} and status in ('queued', 'running')`,
+      );
+      if (row === undefined) return undefined;
+      await announce(row); // after commit: a listener must never read a state that is not visible yet
+      return toOperationRun(row);
     },
 
     /**
@@ -171,17 +185,14 @@ export function createRunService(deps: RunServiceDeps) {
      * @throws {RunSupersededError} when this attempt no longer owns the run
      */
     async setPhase(owner: RunAttempt, phase: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        const row = await guardedUpdate(
-          tx,
-          sql`context = jsonb_set(context, '{progress}', ${JSON.stringify({ phase })}::jsonb), heartbeat_at = ${now()}`,
-          ownedBy(owner),
-        );
-        if (row === undefined)
-          throw new RunSupersededError(`setPhase(${phase}): run ${owner.runId} not owned by attempt ${owner.attempt}`);
-        await recordEvent(tx, row);
-        await announce(row);
-      });
+      const row = await guardedUpdateWithEvent(
+        sql`context = jsonb_set(context, '{progress}', ${JSON.stringify({ phase })}::jsonb), heartbeat_at = ${now()}`,
+        ownedBy(owner),
+      );
+      if (row === undefined) {
+        throw new RunSupersededError(`setPhase(${phase}): run ${owner.runId} not owned by attempt ${owner.attempt}`);
+      }
+      await announce(row);
     },
 
     /**
