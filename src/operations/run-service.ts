@@ -142,16 +142,19 @@ export function createRunService(deps: RunServiceDeps) {
             const existing = active.rows[0] as Row | undefined;
             return existing === undefined ? undefined : { row: existing, created: false };
           }
-          const job = await tx.execute(sql`select (graphile_worker.add_job(
-              ${getRunTypeInfo(input.type).taskIdentifier},
-              json_build_object('runId', ${row.id}::text),
-              max_attempts => ${maxAttempts}::int)).id as job_id`);
-          const jobId = Number((job.rows[0] as Row).job_id);
-          const updated = await tx.execute(
-            sql`update operation_runs set job_id = ${jobId} where id = ${row.id} returning ${RUN_COLUMNS}`,
-          );
-          row = updated.rows[0] as Row;
-          await recordEvent(tx, row);
+          // The job and the timeline's first event in one statement (fewer round trips on the start path).
+          const withJob = await tx.execute(sql`with updated as (
+              update operation_runs set job_id = (graphile_worker.add_job(
+                ${getRunTypeInfo(input.type).taskIdentifier},
+                json_build_object('runId', ${row.id}::text),
+                max_attempts => ${maxAttempts}::int)).id
+              where id = ${row.id} returning ${RUN_COLUMNS}
+            ), event as (
+              insert into operation_run_events (run_id, version, at, status, outcome, phase)
+              select id, version, ${now()}, status, outcome, null from updated
+            )
+            select * from updated`);
+          row = withJob.rows[0] as Row;
           return { row, created: true };
         });
         if (outcome !== undefined) {
