@@ -35,6 +35,10 @@ export interface RunTaskDeps {
   countsIntervalMs?: number;
   /** Artificial delay per evidence entry, ms, for demos and crash tests. (Default: 0) */
   evidenceReadDelayMs?: number;
+  /** Aborting it interrupts every running attempt now (Ctrl+C), as a graceful shutdown's abort would. */
+  interruptSignal?: AbortSignal;
+  /** Ids of the runs this process is executing right now (maintained by the wrapper). */
+  activeRunIds?: Set<string>;
 }
 
 /** The context a run's work gets. Every write is guarded by this attempt. */
@@ -80,7 +84,12 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
     const owner: RunAttempt = { runId, attempt: run.attempt };
     const logger = deps.logger.child({ runId, attempt: run.attempt, type: run.type });
     const local = new AbortController();
-    const signal = AbortSignal.any([local.signal, helpers.abortSignal]);
+    const signal = AbortSignal.any([
+      local.signal,
+      helpers.abortSignal,
+      ...(deps.interruptSignal ? [deps.interruptSignal] : []),
+    ]);
+    deps.activeRunIds?.add(runId);
     let cancelRequested = false;
 
     const heartbeat = setInterval(() => {
@@ -152,7 +161,7 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
         });
         return;
       }
-      if (helpers.abortSignal.aborted) {
+      if (helpers.abortSignal.aborted || deps.interruptSignal?.aborted) {
         // Graceful shutdown: record the interruption instead of leaving the run "running".
         await deps.runs.completeRun(owner, {
           outcome: "failed",
@@ -169,6 +178,7 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
       await deps.runs.completeRun(owner, { outcome: "failed", failure: toRunFailure(thrown) });
     } finally {
       clearInterval(heartbeat);
+      deps.activeRunIds?.delete(runId);
     }
   };
 }

@@ -26,19 +26,35 @@ export interface WorkerOptions {
   evidenceReadDelayMs?: number;
   /** graphile-worker's poll interval, ms; new jobs arrive by LISTEN anyway. (Default: 1000) */
   pollIntervalMs?: number;
+  /**
+   * How long a graceful stop waits for running operations before interrupting them, ms. A worker
+   * inside a CLI command drains instead (waits for what it picked up) unless interrupted.
+   * (Default: 5000)
+   */
+  gracefulStopTimeoutMs?: number;
 }
 
 /** A running worker. */
 export interface WorkerHandle {
   runner: Runner;
-  /** Stop taking jobs, let running ones finish or record their interruption, stop the reaper. */
-  stop(): Promise<void>;
+  /** Runs this worker is executing right now. */
+  activeRunIds(): string[];
+  /**
+   * Stop taking jobs and stop the reaper. `graceful` (default): running operations get
+   * `gracefulStopTimeoutMs` to finish, then record their interruption. `interrupt`: running
+   * operations record their interruption at once (Ctrl+C).
+   */
+  stop(mode?: "graceful" | "interrupt"): Promise<void>;
 }
 
 /** Start graphile-worker with the run tasks and the reaper loop. */
 export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
   const { database, runs, logger, now } = options;
+  const interrupt = new AbortController();
+  const activeRunIds = new Set<string>();
   const taskList = createTaskList({
+    interruptSignal: interrupt.signal,
+    activeRunIds,
     db: database.db,
     runs,
     logger,
@@ -54,7 +70,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     taskList,
     logger: toGraphileLogger(logger),
     // Without these, a job finishing during graceful shutdown stays locked for 4 h (STACK.md G14).
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0, gracefulShutdownAbortTimeout: 5_000 } },
+    preset: {
+      worker: {
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+        gracefulShutdownAbortTimeout: options.gracefulStopTimeoutMs ?? 5_000,
+      },
+    },
   });
 
   let reaping = Promise.resolve();
@@ -69,9 +91,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 
   return {
     runner,
-    async stop() {
+    activeRunIds: () => [...activeRunIds],
+    async stop(mode = "graceful") {
       clearInterval(reaper);
       await reaping;
+      if (mode === "interrupt") interrupt.abort(new Error("interrupted by the operator"));
       await runner.stop();
     },
   };

@@ -78,6 +78,12 @@ describe("describeQueuedToast", () => {
     });
   });
 
+  it("says an existing run is queued, not running, while it waits for a worker", () => {
+    expect(describeQueuedToast(storedRun({ status: "queued" }), { created: false }).title).toBe(
+      "Baseline compare is already queued",
+    );
+  });
+
   it("uses generic copy for an unknown run type, never the stored type", () => {
     const toast = describeQueuedToast(storedRun({ type: "SECRET_MARKER_type" }), { created: true });
     expect(toast.title).toBe("Operation queued");

@@ -12,9 +12,10 @@ import {
   findContextValue,
   type OperationRun,
   parseUntrusted,
+  summaryCountsSchema,
 } from "./run-record.js";
-import { getRunTypeInfo, type RunTypeInfo } from "./run-types.js";
-import { type DisplayStatus, normalizeStatus } from "./status-normalizer.js";
+import { getRunTypeInfo, type RunTypeInfo, toUnitNoun } from "./run-types.js";
+import { DISPLAY_STATUS_CATALOG, type DisplayStatus, isRunOutcome, normalizeStatus } from "./status-normalizer.js";
 
 /** The one dominant action of every run surface. */
 export interface RunAction {
@@ -25,7 +26,10 @@ export interface RunAction {
 
 /** Toast shown when an operator starts work. */
 export interface QueuedToast {
-  /** "Baseline compare queued", or "Baseline compare is already running" for an existing run. */
+  /**
+   * "Baseline compare queued"; for an existing active run "Baseline compare is already queued" or
+   * "Baseline compare is already running", by its stored status.
+   */
   title: string;
   body: string;
   action: RunAction;
@@ -85,10 +89,14 @@ function viewOperation(run: Pick<OperationRun, "id">): RunAction {
  * @example describeQueuedToast(run, { created: true }).title === "Baseline compare queued"
  * @see DESIGN.md §2 `identity_key`, §4
  */
-export function describeQueuedToast(run: Pick<OperationRun, "id" | "type">, input: { created: boolean }): QueuedToast {
+export function describeQueuedToast(
+  run: Pick<OperationRun, "id" | "type"> & { status?: string },
+  input: { created: boolean },
+): QueuedToast {
   const label = getRunTypeInfo(run.type).label;
+  const existing = run.status === "queued" ? `${label} is already queued` : `${label} is already running`;
   return {
-    title: input.created ? `${label} queued` : `${label} is already running`,
+    title: input.created ? `${label} queued` : existing,
     body: "It runs in the background; you can keep working.",
     action: viewOperation(run),
   };
@@ -295,4 +303,51 @@ function joinSentences(phrases: string[]): string | undefined {
 /** Lower-case a sentence's first letter for use after a colon, unless it starts an acronym ("URL"). */
 function lowerFirst(sentence: string): string {
   return /^[A-Z][a-z']/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
+}
+
+/**
+ * One timeline entry of a run as operator copy: "Queued", "Started", the phase's catalog label
+ * ("Capturing current tenant policies"), or the outcome's display label ("Partially succeeded").
+ * Stored phase keys are looked up in the run type's catalog and never echoed.
+ * @param runType - the run's stored type (untrusted)
+ * @param event - a stored `operation_run_events` row (untrusted values)
+ */
+export function describeTimelineEvent(
+  runType: unknown,
+  event: { status: unknown; outcome: unknown; phase: unknown },
+): string {
+  if (event.status === "queued") return DISPLAY_STATUS_CATALOG.queued.label;
+  if (event.status === "completed") {
+    return isRunOutcome(event.outcome)
+      ? DISPLAY_STATUS_CATALOG[event.outcome].label
+      : DISPLAY_STATUS_CATALOG.completed_unknown.label;
+  }
+  if (event.status === "running") {
+    const phase = getRunTypeInfo(runType).phases?.find((candidate) => candidate.key === event.phase);
+    return phase?.label ?? "Started";
+  }
+  return DISPLAY_STATUS_CATALOG.unknown.label;
+}
+
+/**
+ * Whitelisted summary counts as one line, e.g. "87 of 87 policies processed · 2 failed"; undefined
+ * when nothing valid is stored. Invalid values are left out, never shown.
+ */
+export function describeSummaryCounts(runType: unknown, counts: unknown): string | undefined {
+  const parsed = parseUntrusted(summaryCountsSchema, counts);
+  if (parsed === undefined) return undefined;
+  const parts: string[] = [];
+  const type = getRunTypeInfo(runType);
+  if (parsed.total !== undefined && parsed.processed !== undefined && parsed.processed <= parsed.total) {
+    parts.push(
+      `${formatCount(parsed.processed)} of ${formatCount(parsed.total)} ${toUnitNoun(type, parsed.total)} processed`,
+    );
+  } else if (parsed.total !== undefined) {
+    parts.push(`${formatCount(parsed.total)} ${toUnitNoun(type, parsed.total)} in total`);
+  }
+  for (const key of ["succeeded", "failed", "skipped", "created", "updated", "unchanged"] as const) {
+    const value = parsed[key];
+    if (value !== undefined) parts.push(`${formatCount(value)} ${key}`);
+  }
+  return parts.length === 0 ? undefined : parts.join(" · ");
 }

@@ -7,13 +7,19 @@ import path from "node:path";
 import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import type { DriftFindingKind } from "../../baselines/drift/compare-policies.js";
-import { FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
+import { describeFindingCounts, FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
 import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
 import { describeFailure } from "../../operations/run-failure.js";
-import { describeQueuedToast, describeTerminalNotification } from "../../operations/run-presenter.js";
+import {
+  describeQueuedToast,
+  describeSummaryCounts,
+  describeTerminalNotification,
+  describeTimelineEvent,
+} from "../../operations/run-presenter.js";
 import { getRun, listRunEvents, listRuns } from "../../operations/run-queries.js";
 import type { OperationRun } from "../../operations/run-record.js";
+import { captureResultSchema, compareResultSchema, parseUntrusted } from "../../operations/run-record.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import type { CliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
@@ -131,24 +137,38 @@ async function followRun(
   started: { run: OperationRun; created: boolean },
   options: StartOptions,
 ): Promise<number> {
-  const toast = describeQueuedToast(started.run, { created: started.created });
-  ctx.say(`${toast.title}. ${toast.body} (${toast.action.label}: ${toast.action.url})`);
+  sayQueued(ctx, started);
   if (options.detach) {
-    ctx.emit({ run: started.run, created: started.created });
+    ctx.emit({ run: toPublicRun(started.run), created: started.created });
     return EXIT_OK;
   }
   const worker = options.worker === false ? undefined : await startLocalWorker(ctx);
+  let finals: OperationRun[] = [];
   try {
-    const [final] = await watchAndReport(ctx, [started.run.id]);
-    ctx.emit({ run: final, created: started.created });
-    return final?.outcome === "succeeded" || final?.outcome === "partially_succeeded" ? EXIT_OK : EXIT_FAILED;
+    finals = await watchAndReport(ctx, [started.run.id]);
   } finally {
-    await worker?.stop();
+    if (worker) await stopLocalWorker(ctx, worker);
   }
+  const final = finals[0];
+  ctx.emit({ run: final ? toPublicRun(final) : null, created: started.created });
+  return exitCodeForRuns(finals);
 }
 
-/** Start a worker inside this CLI process (it stops when the command ends). */
-export async function startLocalWorker(ctx: CliContext): Promise<WorkerHandle> {
+/** The queued toast as a CLI line: the presenter's title and where to look. */
+export function sayQueued(ctx: CliContext, started: { run: OperationRun; created: boolean }): void {
+  const toast = describeQueuedToast(started.run, { created: started.created });
+  ctx.say(`${toast.title} · tenantpilot runs show ${started.run.id}`);
+}
+
+/** 0 when every run succeeded (fully or partially), 1 otherwise (failed, blocked, cancelled, unfinished). */
+export function exitCodeForRuns(runs: readonly OperationRun[]): number {
+  return runs.length > 0 && runs.every((run) => run.outcome === "succeeded" || run.outcome === "partially_succeeded")
+    ? EXIT_OK
+    : EXIT_FAILED;
+}
+
+/** Start a worker inside this CLI process; it drains (or is interrupted) when the command ends. */
+export async function startLocalWorker(ctx: CliContext, options: { dedicated?: boolean } = {}): Promise<WorkerHandle> {
   const { config } = ctx.runtime;
   return startWorker({
     database: ctx.runtime.database,
@@ -160,35 +180,59 @@ export async function startLocalWorker(ctx: CliContext): Promise<WorkerHandle> {
     deadAfterMs: config.deadAfterMs,
     reaperIntervalMs: config.reaperIntervalMs,
     evidenceReadDelayMs: config.evidenceReadDelayMs,
+    // A command's own worker finishes what it picked up (another user's queued run among it) rather
+    // than failing it as interrupted; only Ctrl+C interrupts.
+    ...(options.dedicated ? {} : { gracefulStopTimeoutMs: 24 * 60 * 60 * 1_000 }),
   });
+}
+
+/** Stop a command's worker: interrupt on Ctrl+C, otherwise let what it picked up finish. */
+export async function stopLocalWorker(ctx: CliContext, worker: WorkerHandle): Promise<void> {
+  if (shutdownSignal.aborted) {
+    await worker.stop("interrupt");
+    return;
+  }
+  const others = worker.activeRunIds().length;
+  if (others > 0) {
+    ctx.say(`Finishing ${others === 1 ? "1 other operation" : `${others} other operations`} this process picked up…`);
+  }
+  await worker.stop("graceful");
 }
 
 /** Watch runs live, then print each one's terminal notification. */
 export async function watchAndReport(ctx: CliContext, runIds: string[]): Promise<OperationRun[]> {
   const tenants = await listTenants(ctx.runtime.database.db, ctx.workspace.id);
+  const tenantNames = new Map(tenants.map((tenant) => [tenant.id, tenant.name]));
   const finals = await watchRuns({
     db: ctx.runtime.database.db,
     connectionString: ctx.runtime.database.connectionString,
     workspaceId: ctx.workspace.id,
     runIds,
-    tenantNames: new Map(tenants.map((tenant) => [tenant.id, tenant.name])),
+    tenantNames,
     staleAfterMs: ctx.runtime.config.staleAfterMs,
     write: (line) => ctx.say(`  ${line}`),
     signal: shutdownSignal,
   });
   if (shutdownSignal.aborted) {
-    ctx.say(
-      "Stopped watching. Operations this process was running record their interruption; others go on in the background.",
-    );
+    ctx.say("Stopped. Operations this process was running record their interruption; others go on in the background.");
     return finals;
   }
-  const tenantNames = new Map(tenants.map((tenant) => [tenant.id, tenant.name]));
   for (const run of finals) {
     const note = describeTerminalNotification(run);
     const tenantName = run.tenantId ? tenantNames.get(run.tenantId) : undefined;
-    ctx.say(`${tenantName ? `${tenantName}: ` : ""}${note.title}. ${note.body}`);
+    ctx.say(`${tenantName ? `${tenantName}: ` : ""}${joinNotification(note.title, note.body)}`);
   }
   return finals;
+}
+
+/** Title and body as one line, without repeating a sentence the title already says. */
+function joinNotification(title: string, body: string): string {
+  const normalise = (text: string) => text.toLowerCase().replace(/[.\s]+$/, "");
+  const line = title.replace(/\.+$/, "");
+  if (body === "" || normalise(title).includes(normalise(body)) || body === "View the operation for details.") {
+    return `${line}.`;
+  }
+  return `${line}. ${body}`;
 }
 
 /** `runs list`. */
@@ -206,7 +250,7 @@ export async function runsList(
   });
   const tenants = new Map((await listTenants(db, ctx.workspace.id)).map((tenant) => [tenant.id, tenant.name]));
   const now = ctx.runtime.now();
-  ctx.emit({ runs: runs.map((run) => withoutDiagnostics(run)) });
+  ctx.emit({ runs: runs.map((run) => toPublicRun(run)) });
   for (const run of runs) {
     ctx.say(
       `${run.id}  ${run.createdAt.toISOString()}  ${renderRunLine(run, run.tenantId ? (tenants.get(run.tenantId) ?? null) : null, now, ctx.runtime.config.staleAfterMs)}`,
@@ -222,7 +266,7 @@ export async function runsShow(ctx: CliContext, runId: string, options: { diagno
   const run = await getRun(db, ctx.workspace.id, runId);
   const events = await listRunEvents(db, run.id);
   const tenants = new Map((await listTenants(db, ctx.workspace.id)).map((tenant) => [tenant.id, tenant.name]));
-  const shown = options.diagnostics ? run : withoutDiagnostics(run);
+  const shown = options.diagnostics ? run : toPublicRun(run);
   ctx.emit({ run: shown, events });
   ctx.say(
     renderRunLine(
@@ -233,20 +277,54 @@ export async function runsShow(ctx: CliContext, runId: string, options: { diagno
     ),
   );
   ctx.say(`Run ${run.id} · attempt ${run.attempt} · created ${run.createdAt.toISOString()}`);
+  ctx.say("Timeline:");
+  let previous = "";
   for (const event of events) {
-    ctx.say(
-      `  v${event.version} ${event.at.toISOString()} ${event.status}${event.phase ? ` · ${event.phase}` : ""}${event.outcome ? ` · ${event.outcome}` : ""}`,
-    );
+    const label = describeTimelineEvent(run.type, event);
+    if (label !== previous) ctx.say(`  ${event.at.toISOString()}  ${label}`);
+    previous = label;
   }
-  if (run.summaryCounts && Object.keys(run.summaryCounts as object).length > 0)
-    ctx.say(`Counts: ${JSON.stringify(run.summaryCounts)}`);
-  if (run.context.result && Object.keys(run.context.result as object).length > 0)
-    ctx.say(`Result: ${JSON.stringify(run.context.result)}`);
+  const counts = describeSummaryCounts(run.type, run.summaryCounts);
+  if (counts) ctx.say(`Counts: ${counts}`);
+  for (const line of describeResultLines(run)) ctx.say(line);
   if (run.failure) {
-    ctx.say(`Failure: ${describeFailure(run.failure).message}`);
+    ctx.say(
+      `${run.outcome === "partially_succeeded" ? "Why partially" : "Reason"}: ${describeFailure(run.failure).message}`,
+    );
     if (options.diagnostics) ctx.say(`Diagnostics:\n${run.failure.diagnostics}`);
+    else if (ctx.json === false) ctx.say("(Raw diagnostics: tenantpilot runs show --diagnostics)");
   }
   return EXIT_OK;
+}
+
+/** Result lines of a completed capture or compare, from validated `context.result` only. */
+function describeResultLines(run: OperationRun): string[] {
+  const raw = run.context.result;
+  if (run.type === "baseline_compare") {
+    const result = parseUntrusted(compareResultSchema, raw);
+    if (result?.findingCount === undefined) return [];
+    const lines = [
+      `Drift findings: ${result.findingCount}${result.byKind ? ` (${describeFindingCounts(result.byKind)})` : ""}`,
+    ];
+    const lifecycle = [
+      result.openFindingCount !== undefined ? `${result.openFindingCount} open` : undefined,
+      result.newCount !== undefined ? `${result.newCount} new` : undefined,
+      result.reopenedCount !== undefined ? `${result.reopenedCount} reopened` : undefined,
+      result.resolvedCount !== undefined ? `${result.resolvedCount} resolved` : undefined,
+    ].filter(Boolean);
+    if (lifecycle.length > 0) lines.push(`Lifecycle: ${lifecycle.join(" · ")}`);
+    if (result.unknownPolicyCount)
+      lines.push(`Unknown (could not be read): ${result.unknownPolicyCount} baseline policies`);
+    return lines;
+  }
+  if (run.type === "baseline_capture") {
+    const result = parseUntrusted(captureResultSchema, raw);
+    if (result?.policyCount === undefined) return [];
+    return [
+      `Captured: ${result.policyCount} policies${result.unreadableCount ? ` · ${result.unreadableCount} unreadable` : ""}`,
+    ];
+  }
+  return [];
 }
 
 /** `runs watch [ID…]`: the given runs, or every active run of the workspace. */
@@ -265,8 +343,8 @@ export async function runsWatch(ctx: CliContext, runIds: string[]): Promise<numb
     for (const id of ids) await getRun(ctx.runtime.database.db, ctx.workspace.id, id);
   }
   const finals = await watchAndReport(ctx, ids);
-  ctx.emit({ runs: finals.map(withoutDiagnostics) });
-  return EXIT_OK;
+  ctx.emit({ runs: finals.map((run) => toPublicRun(run)) });
+  return exitCodeForRuns(finals);
 }
 
 /** `runs cancel ID`. */
@@ -322,7 +400,12 @@ export async function findingsList(
   return EXIT_OK;
 }
 
-/** A run without `failure.diagnostics` (the CLI shows them only with --diagnostics). */
-function withoutDiagnostics(run: OperationRun): OperationRun {
-  return run.failure ? { ...run, failure: { ...run.failure, diagnostics: "" } } : run;
+/**
+ * A run as `--json` shows it: `failure.diagnostics` (raw errors, stacks, paths) is left out unless
+ * asked for with --diagnostics (DESIGN.md §2: diagnostics are for the detail view only).
+ */
+export function toPublicRun(run: OperationRun, options: { diagnostics?: boolean } = {}): unknown {
+  if (options.diagnostics || run.failure === null) return run;
+  const { diagnostics: _hidden, ...failure } = run.failure;
+  return { ...run, failure };
 }
