@@ -33,8 +33,12 @@ const EMBEDDED_DATABASE = "tenantpilot";
  * migrate.
  * @throws {Error} when the database cannot be started, reached or migrated
  */
-export async function openRuntime(config: Config, options: { logger?: Logger } = {}): Promise<Runtime> {
-  const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
+export async function openRuntime(
+  config: Config,
+  options: { logger?: Logger; defaultLogLevel?: string } = {},
+): Promise<Runtime> {
+  const logger =
+    options.logger ?? pino({ level: config.logLevel ?? options.defaultLogLevel ?? "info" }, pino.destination(2));
   let stopEmbedded: (() => Promise<void>) | undefined;
   let connectionString = config.databaseUrl;
   if (connectionString === undefined) {

@@ -2,7 +2,7 @@
  * The `tenantpilot` CLI as a user runs it: a real process, a real database, exit codes and output.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -60,12 +60,89 @@ describe("tenantpilot CLI on bad input", () => {
       const unknown = await runCli(["baselines", "compare", "--profile", "P", "--tenant", "Nobody"], env);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain("This item does not exist or you do not have access to it.");
-      expect(unknown.stderr).toContain('tenant "Nobody"');
+      expect(unknown.stderr).toContain('No tenant named "Nobody" in this workspace.');
       const early = await runCli(["baselines", "compare", "--profile", "P", "--tenant", "A"], env);
       expect(early.code).toBe(2);
       expect(early.stderr).toContain("This baseline profile has no snapshot yet. Capture a baseline first.");
     },
   );
+
+  dbTest("with --json an error is a JSON document on stdout too", async ({ databaseUrl }) => {
+    const result = await runCli(["baselines", "compare", "--profile", "P", "--tenant", "Nope", "--json"], {
+      DATABASE_URL: databaseUrl,
+    });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        code: "not_found",
+        message: "This item does not exist or you do not have access to it.",
+        detail: 'No baseline profile named "P" in this workspace.',
+      },
+    });
+  });
+
+  dbTest(
+    "tenants add refuses a folder without exports and a second folder under an existing name",
+    async ({ databaseUrl }) => {
+      const env = { DATABASE_URL: databaseUrl };
+      const empty = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-empty-"));
+      const withExport = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-one-"));
+      mkdirSync(path.join(withExport, "node_modules"));
+      writeFileSync(path.join(withExport, "node_modules", "package.json"), "{}"); // never counted as an export
+      try {
+        const refused = await runCli(["tenants", "add", "--name", "Empty", "--export-dir", empty], env);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain("The export folder contains no Intune policy exports");
+        expect((await runCli(["tenants", "add", "--name", "Empty", "--export-dir", withExport], env)).code).toBe(2);
+        writeFileSync(
+          path.join(withExport, "policy.json"),
+          '{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","displayName":"P"}',
+        );
+        expect((await runCli(["tenants", "add", "--name", "One", "--export-dir", withExport], env)).code).toBe(0);
+        expect((await runCli(["tenants", "add", "--name", "one", "--export-dir", withExport], env)).code).toBe(0); // same folder: fine
+        const clash = await runCli(["tenants", "add", "--name", "ONE", "--export-dir", REPO], env);
+        expect(clash.code).toBe(2);
+        expect(clash.stderr).toContain('A tenant named "One" already exists');
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+        rmSync(withExport, { recursive: true, force: true });
+      }
+    },
+  );
+
+  dbTest("an unknown policy kind in --kinds exits 2 and lists the known kinds", async ({ databaseUrl }) => {
+    const env = { DATABASE_URL: databaseUrl };
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-one-"));
+    writeFileSync(
+      path.join(dir, "policy.json"),
+      '{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","displayName":"P"}',
+    );
+    try {
+      expect((await runCli(["tenants", "add", "--name", "A", "--export-dir", dir], env)).code).toBe(0);
+      const result = await runCli(
+        ["baselines", "create", "--name", "K", "--source-tenant", "A", "--kinds", "bogus"],
+        env,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('Unknown policy kind "bogus". Known kinds: deviceManagementConfigurationPolicy');
+      const ok = await runCli(
+        [
+          "baselines",
+          "create",
+          "--name",
+          "K",
+          "--source-tenant",
+          "A",
+          "--kinds",
+          "#microsoft.graph.Windows10CompliancePolicy",
+        ],
+        env,
+      );
+      expect(ok.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   dbTest("an unknown command or missing option exits 2", async ({ databaseUrl }) => {
     expect((await runCli(["frobnicate"], { DATABASE_URL: databaseUrl })).code).toBe(2);
@@ -151,6 +228,7 @@ describe("npm run demo", () => {
       child.once("error", reject);
       child.once("exit", (code) => resolve({ code, stdout, stderr }));
     });
+    rmSync(dataDir, { recursive: true, force: true });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { compares: { tenant: string; matches: boolean; outcome: string }[] };

@@ -59,6 +59,6 @@ export async function getWorkspaceForUser(db: Db, userId: string, slug?: string)
     .orderBy(asc(workspaces.createdAt))
     .limit(1);
   const workspace = rows[0]?.workspace;
-  if (!workspace) throw new OperatorError("not_found", `workspace ${slug ?? "(default)"} not found for user ${userId}`);
+  if (!workspace) throw new OperatorError("not_found", `No workspace "${slug ?? "(default)"}" for this operator.`);
   return workspace;
 }

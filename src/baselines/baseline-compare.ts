@@ -50,6 +50,10 @@ export async function runBaselineCompare(ctx: RunWorkContext): Promise<RunComple
 
   await ctx.setPhase("capture_evidence");
   const capture = await captureEvidence(ctx, tenant, profile.policyKinds);
+  if (capture.totalCount === 0) {
+    // An empty folder is no evidence that every baseline policy is missing: nothing useful was read.
+    throw new OperatorError("evidence_source_empty", `capture ${capture.captureId}: the source listed no entries`);
+  }
   if (capture.policies.length === 0 && capture.unreadable.length > 0) {
     throw new OperatorError("evidence_source_unreachable", describeUnreadable(capture.unreadable));
   }

@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { baselineProfiles, baselineSnapshots } from "../db/schema.js";
+import { POLICY_KINDS } from "../inventory/policy-kinds.js";
 import { getTenantByName } from "../inventory/tenants.js";
 import { OperatorError } from "../shared/operator-error.js";
 
@@ -40,11 +41,9 @@ export async function createBaselineProfile(db: Db, input: CreateBaselineProfile
   if (name.length === 0 || name.length > 200)
     throw new OperatorError("invalid_input", "profile name must be 1-200 characters");
   const kinds = (input.policyKinds ?? [])
-    .map((kind) => kind.replace(/^#?microsoft\.graph\./i, "").trim())
-    .filter(Boolean);
-  if (kinds.some((kind) => !/^[A-Za-z][A-Za-z0-9]{0,99}$/.test(kind))) {
-    throw new OperatorError("invalid_input", `invalid policy kind in ${JSON.stringify(kinds)}`);
-  }
+    .map((kind) => kind.trim())
+    .filter(Boolean)
+    .map(toKnownPolicyKind);
   const tenant = await getTenantByName(db, input.workspaceId, input.sourceTenant);
   const [profile] = await db
     .insert(baselineProfiles)
@@ -59,8 +58,25 @@ export async function createBaselineProfile(db: Db, input: CreateBaselineProfile
     })
     .onConflictDoNothing()
     .returning();
-  if (!profile) throw new OperatorError("invalid_input", `a baseline profile named "${name}" already exists`);
+  if (!profile) throw new OperatorError("invalid_input", `A baseline profile named "${name}" already exists.`);
   return profile;
+}
+
+/**
+ * The catalog spelling of a policy kind given as `windows10CompliancePolicy`,
+ * `#microsoft.graph.windows10CompliancePolicy` or in any case.
+ * @throws {OperatorError} invalid_input – not a known policy kind; the message lists the known ones
+ */
+export function toKnownPolicyKind(input: string): string {
+  const bare = input.replace(/^#?microsoft\.graph\./i, "").toLowerCase();
+  const known = Object.keys(POLICY_KINDS).find((kind) => kind.toLowerCase() === bare);
+  if (known === undefined) {
+    throw new OperatorError(
+      "invalid_input",
+      `Unknown policy kind "${input.slice(0, 100)}". Known kinds: ${Object.keys(POLICY_KINDS).join(", ")}.`,
+    );
+  }
+  return known;
 }
 
 /** Profiles of a workspace by name. */
@@ -84,7 +100,7 @@ export async function getBaselineProfile(db: Db, workspaceId: string, nameOrId: 
         isUuid ? eq(baselineProfiles.id, nameOrId) : sql`lower(${baselineProfiles.name}) = lower(${nameOrId.trim()})`,
       ),
     );
-  if (!profile) throw new OperatorError("not_found", `baseline profile "${nameOrId}" not in workspace ${workspaceId}`);
+  if (!profile) throw new OperatorError("not_found", `No baseline profile named "${nameOrId}" in this workspace.`);
   return profile;
 }
 

@@ -7,6 +7,9 @@
  * v3.2 and 27 only in v3.3. So matching by exact name gives 7 missing_policy, 27 unexpected_policy
  * (reported only when the profile asks for it) and nothing else.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
@@ -179,6 +182,27 @@ describe.skipIf(!corpusPresent)("baseline capture and compare on the shared corp
       openFindingCount: 34,
     });
     expect((await listFindings(database.db, workspace.id, { status: "reopened" })).length).toBe(34);
+  });
+});
+
+describe.skipIf(!corpusPresent)("baseline compare of an empty export folder", () => {
+  dbTest("fails with evidence_source_empty instead of reporting every policy missing", async ({ database }) => {
+    const { runs } = createTestRunService(database);
+    const empty = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-empty-"));
+    try {
+      const { compareRun } = await captureAndCompare(database, runs, {
+        reportUnexpected: true,
+        baselineDir: V32,
+        currentDir: empty,
+      });
+      expect(compareRun).toMatchObject({
+        outcome: "failed",
+        failure: expect.objectContaining({ code: "evidence_source_empty" }),
+      });
+      expect(await listFindings(database.db, compareRun.workspaceId)).toEqual([]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
 

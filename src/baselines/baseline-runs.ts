@@ -29,7 +29,8 @@ export async function startBaselineCapture(
 ): Promise<{ run: OperationRun; created: boolean }> {
   const profile = await getBaselineProfile(deps.db, input.workspaceId, input.profile);
   const tenant = await getTenant(deps.db, input.workspaceId, profile.sourceTenantId);
-  if (tenant.evidenceSource === null) throw new OperatorError("tenant_not_connected", `tenant ${tenant.id}`);
+  if (tenant.evidenceSource === null)
+    throw new OperatorError("tenant_not_connected", `Tenant "${tenant.name}" has no evidence source.`);
   return deps.runs.startRun(
     {
       workspaceId: input.workspaceId,
@@ -56,9 +57,10 @@ export async function startBaselineCompare(
   const profile = await getBaselineProfile(deps.db, input.workspaceId, input.profile);
   const tenant = await getTenantByName(deps.db, input.workspaceId, input.tenant);
   if ((await findLatestSnapshot(deps.db, profile.id)) === undefined) {
-    throw new OperatorError("no_baseline_snapshot", `profile ${profile.id}`);
+    throw new OperatorError("no_baseline_snapshot", `Baseline profile "${profile.name}" has no snapshot yet.`);
   }
-  if (tenant.evidenceSource === null) throw new OperatorError("tenant_not_connected", `tenant ${tenant.id}`);
+  if (tenant.evidenceSource === null)
+    throw new OperatorError("tenant_not_connected", `Tenant "${tenant.name}" has no evidence source.`);
   return deps.runs.startRun(
     {
       workspaceId: input.workspaceId,

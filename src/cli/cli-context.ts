@@ -6,6 +6,7 @@
 import { ensureLocalOperator, ensureWorkspace, getWorkspaceForUser, type Workspace } from "../access/workspaces.js";
 import { loadConfig } from "../config/config.js";
 import { openRuntime, type Runtime } from "../main.js";
+import { OperatorError } from "../shared/operator-error.js";
 
 /** Context of one CLI command. */
 export interface CliContext {
@@ -25,6 +26,12 @@ export interface GlobalOptions {
   workspace?: string;
 }
 
+/** Options of {@link withCliContext}. */
+export interface CliContextOptions {
+  /** Log level when LOG_LEVEL is not set: a long-running service logs, an interactive command stays quiet. (Default: "fatal") */
+  defaultLogLevel?: string;
+}
+
 /** The workspace the local operator gets on first use. */
 export const DEFAULT_WORKSPACE = { name: "Local workspace", slug: "local" } as const;
 
@@ -35,8 +42,15 @@ export const DEFAULT_WORKSPACE = { name: "Local workspace", slug: "local" } as c
 export async function withCliContext(
   options: GlobalOptions,
   body: (ctx: CliContext) => Promise<number>,
+  contextOptions: CliContextOptions = {},
 ): Promise<number> {
-  const runtime = await openRuntime(loadConfig());
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(loadConfig(), { defaultLogLevel: contextOptions.defaultLogLevel ?? "fatal" });
+  } catch (error) {
+    // Configuration, a port in use, an unreachable DATABASE_URL: say so plainly (the message names the port or host).
+    throw new OperatorError("database_unavailable", (error as Error).message, { cause: error });
+  }
   try {
     const userId = await ensureLocalOperator(runtime.database.db);
     if (options.workspace === undefined) {

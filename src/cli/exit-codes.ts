@@ -15,6 +15,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   forbidden: EXIT_BAD_INPUT,
   invalid_input: EXIT_BAD_INPUT,
   export_folder_missing: EXIT_BAD_INPUT,
+  export_folder_empty: EXIT_BAD_INPUT,
   evidence_source_unreachable: EXIT_BAD_INPUT,
   evidence_source_empty: EXIT_BAD_INPUT,
   evidence_partially_unreadable: EXIT_FAILED,
@@ -24,5 +25,6 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   worker_lost: EXIT_FAILED,
   interrupted: EXIT_FAILED,
   cancelled: EXIT_FAILED,
+  database_unavailable: EXIT_FAILED,
   internal_error: EXIT_FAILED,
 };

@@ -27,13 +27,18 @@ import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED } from "./exit-codes.js";
 import { installShutdownHandlers } from "./shutdown.js";
 
-/** Codes whose internal message only describes the caller's own input, so it is shown without --verbose. */
-const INPUT_ERROR_CODES = new Set<OperatorErrorCode>([
+/**
+ * Codes whose internal message we wrote about the caller's own input or machine (which tenant,
+ * which folder, which port), so it is shown without --verbose.
+ */
+const DETAILED_ERROR_CODES = new Set<OperatorErrorCode>([
   "not_found",
   "invalid_input",
   "no_baseline_snapshot",
   "export_folder_missing",
+  "export_folder_empty",
   "evidence_source_unreachable",
+  "database_unavailable",
 ]);
 
 /** Build the command tree. `setExit` receives each action's exit code. */
@@ -59,7 +64,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("start the embedded database, create sample tenants, capture a baseline, compare the others live")
     .action(act((global) => demoCommand(global)));
 
-  program.command("worker").description("run a worker until Ctrl+C").action(db(workerCommand));
+  program
+    .command("worker")
+    .description("run a worker until Ctrl+C (logs JSON to stderr at LOG_LEVEL, default info)")
+    .action(act((global) => withCliContext(global, workerCommand, { defaultLogLevel: "info" })));
 
   program
     .command("diff")
@@ -154,6 +162,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Run the CLI with `argv` (process.argv shape); resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   installShutdownHandlers();
+  // `tenantpilot runs list | head`: the reader went away; that is not an error of ours.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+  });
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -165,17 +177,23 @@ export async function runCli(argv: string[]): Promise<number> {
     if (thrown instanceof CommanderError) {
       return thrown.exitCode === 0 ? 0 : EXIT_BAD_INPUT; // help/version print and exit 0; usage errors are bad input
     }
-    const verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+    const { verbose, json } = program.opts<{ verbose?: boolean; json?: boolean }>();
     const error = coerceError(thrown);
-    if (error instanceof OperatorError) {
-      process.stderr.write(`Error: ${error.operatorMessage}\n`);
-      // Our own messages about the caller's input (which tenant, which folder) help a script's author.
-      if (verbose || INPUT_ERROR_CODES.has(error.code)) process.stderr.write(`Detail: ${error.message}\n`);
-      return EXIT_CODE_BY_ERROR[error.code];
+    const operatorError = error instanceof OperatorError ? error : undefined;
+    const code = operatorError?.code ?? "internal_error";
+    const message = operatorError?.operatorMessage ?? "The command failed unexpectedly.";
+    const detail =
+      operatorError && (verbose || DETAILED_ERROR_CODES.has(operatorError.code)) ? operatorError.message : undefined;
+    if (json) {
+      // Scripts parse stdout: an error is a JSON document too.
+      process.stdout.write(`${JSON.stringify({ error: { code, message, ...(detail ? { detail } : {}) } }, null, 2)}\n`);
     }
-    process.stderr.write("Error: the command failed unexpectedly.\n");
-    process.stderr.write(verbose ? `${error.stack ?? error.message}\n` : "Run again with --verbose for details.\n");
-    return EXIT_FAILED;
+    process.stderr.write(`Error: ${message}\n`);
+    if (detail) process.stderr.write(`${detail}\n`);
+    if (!operatorError) {
+      process.stderr.write(verbose ? `${error.stack ?? error.message}\n` : "Run again with --verbose for details.\n");
+    }
+    return operatorError ? EXIT_CODE_BY_ERROR[operatorError.code] : EXIT_FAILED;
   }
 }
 

@@ -19,7 +19,7 @@ export function renderProgress(view: ProgressView): string {
       const stepper = view.phases
         .map((phase) => (phase.state === "done" ? "■" : phase.state === "current" ? "▶" : "□"))
         .join("");
-      line = `[${stepper}] ${view.detail} · ${view.label}`;
+      line = `[${stepper}] ${view.detail} · ${view.label}${view.countDetail ? ` · ${view.countDetail}` : ""}`;
       break;
     }
     case "counted": {

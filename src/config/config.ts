@@ -27,8 +27,8 @@ const envSchema = z.object({
   RUN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(5),
   /** Artificial delay per evidence entry read, ms: lets a demo or a crash test watch a capture. (Default: 0) */
   EVIDENCE_READ_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  /** pino log level (logs go to stderr as JSON). (Default: warn) */
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  /** pino log level (logs go to stderr as JSON). (Default: "info" for `tenantpilot worker`, "fatal" for interactive commands) */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
 });
 
 /** The frozen application configuration (camelCase, units in names). */

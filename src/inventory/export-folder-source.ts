@@ -32,7 +32,8 @@ export interface ReadExportFolderOptions {
 /**
  * List the policy files of an export folder: every `*.json` (any case) below `rootDir`,
  * recursively, as `/`-separated relative paths sorted by UTF-16 code unit order, so the listing is
- * the same on every machine. Symbolic links are not followed.
+ * the same on every machine. Symbolic links, hidden folders (`.git`, …) and `node_modules` are
+ * not followed.
  *
  * @throws {OperatorError} `evidence_source_unreachable` – `rootDir` (or a folder below it) does
  *   not exist, is not a folder or cannot be read; the internal message names the path
@@ -52,7 +53,8 @@ export async function listExportFiles(rootDir: string): Promise<string[]> {
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
-        pending.push(child);
+        // Tool and VCS folders are never part of an export (and can hold thousands of *.json files).
+        if (!entry.name.startsWith(".") && entry.name !== "node_modules") pending.push(child);
       } else if (entry.isFile() && entry.name.toLowerCase().endsWith(".json")) {
         files.push(child);
       }

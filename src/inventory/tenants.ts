@@ -66,7 +66,7 @@ export async function getTenant(db: Db, workspaceId: string, tenantId: string): 
     .select()
     .from(tenants)
     .where(and(eq(tenants.workspaceId, workspaceId), eq(tenants.id, tenantId)));
-  if (!row) throw new OperatorError("not_found", `tenant ${tenantId} not in workspace ${workspaceId}`);
+  if (!row) throw new OperatorError("not_found", `No tenant with id ${tenantId} in this workspace.`);
   return toTenant(row);
 }
 
@@ -82,6 +82,6 @@ export async function getTenantByName(db: Db, workspaceId: string, nameOrId: str
         isUuid ? eq(tenants.id, nameOrId) : sql`lower(${tenants.name}) = lower(${nameOrId.trim()})`,
       ),
     );
-  if (!row) throw new OperatorError("not_found", `tenant "${nameOrId}" not in workspace ${workspaceId}`);
+  if (!row) throw new OperatorError("not_found", `No tenant named "${nameOrId}" in this workspace.`);
   return toTenant(row);
 }

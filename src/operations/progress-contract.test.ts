@@ -719,3 +719,33 @@ describe("describeProgress properties", () => {
     );
   });
 });
+
+describe("describeProgress phased count words", () => {
+  it("adds the counts of the current phase as words, never as a percentage", () => {
+    const view = describeProgress(
+      runningRun({
+        type: "baseline_compare",
+        context: { progress: { phase: "capture_evidence" } },
+        summaryCounts: { total: 87, processed: 41 },
+      }),
+      NOW,
+    );
+    expect(view).toMatchObject({ mode: "phased", detail: "Step 2 of 4", countDetail: "41 of 87 policies" });
+    expect(view).not.toHaveProperty("percent");
+  });
+
+  it.each([
+    { total: 87, processed: 88 },
+    { total: 0, processed: 0 },
+    { total: 87 },
+    { total: 87.5, processed: 3 },
+    { total: "87", processed: "41" },
+  ])("leaves the count words out for invalid counts %j", (summaryCounts) => {
+    const view = describeProgress(
+      runningRun({ type: "baseline_compare", context: { progress: { phase: "capture_evidence" } }, summaryCounts }),
+      NOW,
+    );
+    expect(view.mode).toBe("phased");
+    expect(view).not.toHaveProperty("countDetail");
+  });
+});

@@ -83,6 +83,11 @@ export interface CountedProgressView extends RunningProgressFields {
 export interface PhasedProgressView extends RunningProgressFields {
   mode: "phased";
   phases: PhaseItem[];
+  /**
+   * Within the current phase, when the run also reports truthful counts: "41 of 87 policies".
+   * Words only — a phased view never carries a percentage or a bar.
+   */
+  countDetail?: string;
 }
 
 /** Running over a composite summary: `parts` lists nonzero outcomes only. Never a percentage. */
@@ -148,7 +153,7 @@ export function describeProgress(run: OperationRun, now: Date, options?: Progres
     const progress = findContextValue(run.context, "progress");
     const common = describeRunningFields(run, now, options, progress);
     return (
-      phasedView(type, progress, common) ??
+      phasedView(type, progress, run.summaryCounts, common) ??
       compositeView(type, progress, common) ??
       countedView(type, run.summaryCounts, common) ??
       activityView(type, run, now, common)
@@ -187,7 +192,12 @@ function describeRunningFields(
 }
 
 /** Rule 2: phased only if the run type has a catalog and the stored key is one of its keys. */
-function phasedView(type: RunTypeInfo, progress: unknown, common: CommonFields): PhasedProgressView | undefined {
+function phasedView(
+  type: RunTypeInfo,
+  progress: unknown,
+  summaryCounts: unknown,
+  common: CommonFields,
+): PhasedProgressView | undefined {
   const phases = type.phases;
   const parsed = phases === undefined ? undefined : parseUntrusted(phaseProgressSchema, progress);
   if (phases === undefined || parsed === undefined) {
@@ -207,8 +217,20 @@ function phasedView(type: RunTypeInfo, progress: unknown, common: CommonFields):
       label: phase.label,
       state: i < index ? "done" : i === index ? "current" : "pending",
     })),
+    ...countWords(type, summaryCounts),
     stale: common.stale,
     ...common.extra,
+  };
+}
+
+/** `{ countDetail }` from counts that would pass rule 4, else nothing. */
+function countWords(type: RunTypeInfo, summaryCounts: unknown): { countDetail?: string } {
+  const counts = parseUntrusted(countedSchema, summaryCounts);
+  if (counts === undefined || counts.total === 0 || counts.processed === undefined || counts.processed > counts.total) {
+    return {};
+  }
+  return {
+    countDetail: `${formatCount(counts.processed)} of ${formatCount(counts.total)} ${toUnitNoun(type, counts.total)}`,
   };
 }
 

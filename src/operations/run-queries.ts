@@ -23,7 +23,7 @@ export async function findRun(db: Db, workspaceId: string, runId: string): Promi
 /** A run of a workspace by id. @throws {OperatorError} not_found */
 export async function getRun(db: Db, workspaceId: string, runId: string): Promise<OperationRun> {
   const run = await findRun(db, workspaceId, runId);
-  if (run === undefined) throw new OperatorError("not_found", `run ${runId} not in workspace ${workspaceId}`);
+  if (run === undefined) throw new OperatorError("not_found", `No operation run with id ${runId} in this workspace.`);
   return run;
 }
 

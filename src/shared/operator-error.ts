@@ -10,6 +10,7 @@ export const OPERATOR_ERRORS = {
   forbidden: "You do not have permission to do this.",
   invalid_input: "The request is not valid. Check the values and try again.",
   export_folder_missing: "The export folder does not exist or is not a folder.",
+  export_folder_empty: "The export folder contains no Intune policy exports (*.json files).",
   evidence_source_unreachable: "The tenant's evidence source could not be read.",
   evidence_source_empty: "The tenant's evidence source contains no policies in the baseline's scope.",
   evidence_partially_unreadable: "Some policies in the tenant's evidence source could not be read.",
@@ -19,6 +20,7 @@ export const OPERATOR_ERRORS = {
   worker_lost: "The worker running this operation stopped responding and the operation could not be resumed.",
   interrupted: "The operation was interrupted while the service shut down.",
   cancelled: "The operation was cancelled.",
+  database_unavailable: "The database could not be started or reached.",
   internal_error: "The operation failed unexpectedly. The details were recorded.",
 } as const;
 

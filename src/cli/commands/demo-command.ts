@@ -103,7 +103,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         );
       }
       ctx.emit({ profile: profile.name, capture: captured, compares: summary });
-      ctx.say(`\nNext: tenantpilot findings list · tenantpilot runs list · tenantpilot runs show <id>`);
+      ctx.say(`\nNext: npx tenantpilot findings list · npx tenantpilot runs list · npx tenantpilot runs show <id>`);
       return allMatch && finals.every((run) => run.outcome === "succeeded" || run.outcome === "partially_succeeded")
         ? EXIT_OK
         : EXIT_FAILED;

@@ -16,7 +16,7 @@ const v37 = path.join(corpusRoot, "oib-win-v3.7-75c4825");
 describe.skipIf(!corpusPresent)("diffExportFolders on the shared corpus", () => {
   it("prints the DESIGN §10 shape for v3.5 → v3.7 with the version suffix ignored", async () => {
     const report = await diffExportFolders(v35, v37, { ignoreVersionSuffix: true });
-    expect(Object.keys(report)).toEqual(["baseline", "current", "summary", "findings"]);
+    expect(Object.keys(report)).toEqual(["baseline", "current", "summary", "findings", "unknown"]);
     expect(report.baseline).toEqual({ policies: 87, unreadable: [] });
     expect(report.current).toEqual({ policies: 92, unreadable: [] });
     expect(report.summary).toEqual({
@@ -74,9 +74,10 @@ describe.skipIf(!corpusPresent)("diffExportFolders on the shared corpus", () => 
 });
 
 describe("diffExportFolders input errors", () => {
-  it("throws evidence_source_unreachable for a missing folder", async () => {
+  it("throws export_folder_missing naming the folder", async () => {
     await expect(diffExportFolders("/nonexistent/baseline", "/nonexistent/current")).rejects.toMatchObject({
-      code: "evidence_source_unreachable",
+      code: "export_folder_missing",
+      message: expect.stringContaining("/nonexistent/baseline"),
     });
   });
 });
@@ -113,6 +114,7 @@ describe("formatDiffReport", () => {
         expected: "(secret)",
       },
     ],
+    unknown: [],
   };
 
   it("groups findings by policy, names the kind and prints secrets as (secret)", () => {
@@ -124,5 +126,17 @@ describe("formatDiffReport", () => {
     );
     expect(text).toContain("3 drift findings: 1 missing policy, 1 setting changed, 1 setting missing.");
     expect(text).toContain("Unreadable current file: BYOD/AppProtection/broken.json");
+  });
+
+  it("never says the folders match when files could not be read, and names the unknown policies", () => {
+    const text = formatDiffReport({
+      ...report,
+      summary: { ...report.summary, missing_policy: 0, setting_changed: 0, setting_missing: 0 },
+      findings: [],
+      unknown: [{ policyKind: "iosManagedAppProtection", policyName: "iOS BYOD" }],
+    });
+    expect(text).not.toContain("matches the baseline");
+    expect(text).toContain("1 unreadable file, so the folders are not known to match");
+    expect(text).toContain('Unknown (may be in an unreadable file): iOS app protection policy "iOS BYOD"');
   });
 });

@@ -4,10 +4,13 @@
  * `--json` and exit codes; this module builds and formats the report.
  * @module
  */
+
+import { stat } from "node:fs/promises";
 import { comparePolicies, DRIFT_FINDING_KINDS, type DriftFindingKind } from "../../baselines/drift/compare-policies.js";
 import { type NormalizedPolicy, normalizePolicy, SECRET_MARKER } from "../../baselines/drift/normalize-policy.js";
 import { readExportFolder, toUnreadableHint } from "../../inventory/export-folder-source.js";
 import { describePolicyKind } from "../../inventory/policy-kinds.js";
+import { OperatorError } from "../../shared/operator-error.js";
 
 /** One side of a diff: how many policies were read, and which files could not be. */
 export interface DiffSide {
@@ -41,6 +44,11 @@ export interface DiffReport {
   summary: Record<DriftFindingKind, number>;
   /** Findings in the drift engine's deterministic order (grouped by policy). */
   findings: DiffFinding[];
+  /**
+   * Baseline policies with no match that may be in an unreadable current file: drift is unknown
+   * for them (never reported missing, never "matches"). Beyond DESIGN.md §10's shape.
+   */
+  unknown: { policyKind: string; policyName: string }[];
 }
 
 /** Options of {@link diffExportFolders}. */
@@ -70,7 +78,7 @@ async function readSide(dir: string, signal: AbortSignal | undefined) {
  * policy that may be in an unreadable current file is left out of the findings (it is `unknown`,
  * not missing); the unreadable files are listed in the report.
  *
- * @throws {OperatorError} `evidence_source_unreachable` – a folder is missing or unreadable
+ * @throws {OperatorError} `export_folder_missing` – a folder is missing; `evidence_source_unreachable` – it cannot be read
  * @see DESIGN.md §10
  */
 export async function diffExportFolders(
@@ -78,6 +86,8 @@ export async function diffExportFolders(
   currentDir: string,
   options: DiffOptions = {},
 ): Promise<DiffReport> {
+  await assertFolder(baselineDir);
+  await assertFolder(currentDir);
   const baseline = await readSide(baselineDir, options.signal);
   const current = await readSide(currentDir, options.signal);
   const result = comparePolicies(baseline.policies, current.policies, {
@@ -97,7 +107,15 @@ export async function diffExportFolders(
     current: { policies: current.policies.length, unreadable: current.unreadable },
     summary,
     findings,
+    unknown: result.unknown,
   };
+}
+
+/** @throws {OperatorError} export_folder_missing – naming the folder */
+async function assertFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory())
+    throw new OperatorError("export_folder_missing", `Export folder ${dir} does not exist or is not a folder.`);
 }
 
 const FINDING_LABELS: Record<DriftFindingKind, string> = {
@@ -143,8 +161,18 @@ export function formatDiffReport(report: DiffReport): string {
       lines.push(`  Unreadable ${side} file: ${file}`);
     }
   }
+  const unreadableCount = report.baseline.unreadable.length + report.current.unreadable.length;
+  for (const policy of report.unknown) {
+    lines.push(
+      `  Unknown (may be in an unreadable file): ${describePolicyKind(policy.policyKind)} "${policy.policyName}"`,
+    );
+  }
   if (total === 0) {
-    lines.push("No drift: the current folder matches the baseline.");
+    lines.push(
+      unreadableCount === 0
+        ? "No drift: the current folder matches the baseline."
+        : `No drift among the policies that could be read; ${unreadableCount} unreadable ${unreadableCount === 1 ? "file" : "files"}, so the folders are not known to match.`,
+    );
     return lines.join("\n");
   }
   const counts = DRIFT_FINDING_KINDS.filter((kind) => report.summary[kind] > 0).map(

@@ -8,6 +8,7 @@ import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../.
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import type { DriftFindingKind } from "../../baselines/drift/compare-policies.js";
 import { describeFindingCounts, FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
+import { listExportFiles } from "../../inventory/export-folder-source.js";
 import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
 import { describeFailure } from "../../operations/run-failure.js";
@@ -33,11 +34,20 @@ export async function tenantsAdd(ctx: CliContext, options: { name: string; expor
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new OperatorError("export_folder_missing", `export folder ${dir} does not exist or is not a folder`);
   }
+  if ((await listExportFiles(dir)).length === 0) {
+    throw new OperatorError("export_folder_empty", `No *.json policy exports found under ${dir}.`);
+  }
   const { tenant, created } = await addTenant(ctx.runtime.database.db, {
     workspaceId: ctx.workspace.id,
     name: options.name,
     evidenceSource: { kind: "export_folder", path: dir },
   });
+  if (!created && tenant.evidenceSource?.path !== dir) {
+    throw new OperatorError(
+      "invalid_input",
+      `A tenant named "${tenant.name}" already exists, reading ${tenant.evidenceSource?.path ?? "nothing"}; choose another name.`,
+    );
+  }
   ctx.emit({ tenant, created });
   ctx.say(created ? `Tenant added: ${tenant.name} (${dir})` : `Tenant already exists: ${tenant.name}`);
   return EXIT_OK;
@@ -373,7 +383,8 @@ export async function findingsList(
   const profile = options.profile
     ? profiles.find((p) => p.name.toLowerCase() === options.profile?.toLowerCase() || p.id === options.profile)
     : undefined;
-  if (options.profile && !profile) throw new OperatorError("not_found", `profile ${options.profile}`);
+  if (options.profile && !profile)
+    throw new OperatorError("not_found", `No baseline profile named "${options.profile}" in this workspace.`);
   const findings = await listFindings(db, ctx.workspace.id, {
     ...(tenantId ? { tenantId } : {}),
     ...(profile ? { profileId: profile.id } : {}),

@@ -10,7 +10,7 @@ import { startLocalWorker } from "./operations-commands.js";
 
 /** Run a worker until a termination signal. */
 export async function workerCommand(ctx: CliContext): Promise<number> {
-  const worker = await startLocalWorker(ctx);
+  const worker = await startLocalWorker(ctx, { dedicated: true });
   ctx.say(`Worker started (concurrency ${ctx.runtime.config.workerConcurrency}). Press Ctrl+C to stop.`);
   await untilShutdown();
   ctx.say("Stopping worker: letting running operations finish or record their interruption…");
