@@ -164,7 +164,7 @@ describe.skipIf(!corpusPresent)("worker processes", () => {
       );
       expect(failure.rows[0]).toEqual({
         code: "interrupted",
-        message: "The operation was interrupted while the service shut down.",
+        message: "The operation was interrupted before it finished: its worker was stopped. Start it again to redo it.",
       });
       const jobs = await database.db.execute(sql`select count(*)::int as n from graphile_worker._private_jobs`);
       expect((jobs.rows[0] as { n: number }).n).toBe(0); // no job left locked for 4 h (STACK.md G14)

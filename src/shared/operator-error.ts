@@ -18,7 +18,7 @@ export const OPERATOR_ERRORS = {
   no_baseline_snapshot: "This baseline profile has no snapshot yet. Capture a baseline first.",
   tenant_not_connected: "The tenant has no evidence source connected.",
   worker_lost: "The worker running this operation stopped responding and the operation could not be resumed.",
-  interrupted: "The operation was interrupted while the service shut down.",
+  interrupted: "The operation was interrupted before it finished: its worker was stopped. Start it again to redo it.",
   cancelled: "The operation was cancelled.",
   database_unavailable: "The database could not be started or reached.",
   internal_error: "The operation failed unexpectedly. The details were recorded.",
