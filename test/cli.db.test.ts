@@ -20,11 +20,13 @@ interface CliResult {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Run `tenantpilot` as a user would; `env` adds variables, `unset` removes inherited ones. */
+function runCli(args: string[], env: Record<string, string>, unset: string[] = []): Promise<CliResult> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !unset.includes(key)));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/tenantpilot.js", ...args], {
       cwd: REPO,
-      env: { ...process.env, LOG_LEVEL: "silent", ...env },
+      env: { ...inherited, LOG_LEVEL: "silent", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -214,20 +216,7 @@ describe("npm run demo", () => {
       TENANTPILOT_PG_PORT: String(port),
       EVIDENCE_READ_DELAY_MS: "0",
     };
-    const { DATABASE_URL: _ignored, ...rest } = process.env;
-    const result = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, ["bin/tenantpilot.js", "demo", "--json"], {
-        cwd: REPO,
-        env: { ...rest, LOG_LEVEL: "silent", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once("error", reject);
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await runCli(["demo", "--json"], env, ["DATABASE_URL"]);
     rmSync(dataDir, { recursive: true, force: true });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);

@@ -71,3 +71,39 @@ export function createTestRunService(
   const notifier = new RunChangeNotifier(database.pool, { flushIntervalMs: 20 });
   return { runs: createRunService({ db: database.db, changes: notifier, now }), notifier };
 }
+
+/** A queued run with its job, in a fresh workspace and tenant (no work behind it: tests supply the task). */
+export async function seedQueuedRun(
+  database: Database,
+  runs: RunService,
+  options: {
+    type?: "baseline_capture" | "baseline_compare";
+    maxAttempts?: number;
+    initiatedBy?: "user" | "cli";
+    inputs?: Record<string, unknown>;
+  } = {},
+) {
+  const { workspace, userId } = await seedWorkspace(database);
+  const tenant = await seedTenant(database, workspace.id);
+  const type = options.type ?? "baseline_capture";
+  const { run } = await runs.startRun(
+    {
+      workspaceId: workspace.id,
+      tenantId: tenant.id,
+      type,
+      initiatorUserId: options.initiatedBy === "cli" ? null : userId,
+      ...(options.initiatedBy === "cli" ? { initiatorLabel: "cli" } : {}),
+      identityKey: `${type}:${randomUUID()}`,
+      inputs: options.inputs ?? {},
+    },
+    options.maxAttempts ?? 3,
+  );
+  const jobId = String((await readRunRow(database, run.id)).job_id);
+  return { run, runId: run.id, jobId, userId, workspaceId: workspace.id };
+}
+
+/** The raw `operation_runs` row (snake_case), for asserting exactly what is stored. */
+export async function readRunRow(database: Database, runId: string) {
+  const { rows } = await database.pool.query("select * from operation_runs where id = $1", [runId]);
+  return rows[0] as Record<string, unknown> & { version: number; status: string; attempt: number; job_id: string };
+}

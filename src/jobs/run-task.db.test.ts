@@ -1,13 +1,8 @@
-/**
- * defineRunTask's lifecycle, run for real: tiny custom tasks built with it are executed by
- * graphile-worker's `runOnce` against real PostgreSQL, and the run record is read back.
- */
-import { randomUUID } from "node:crypto";
 import { Logger as GraphileLogger, runOnce } from "graphile-worker";
 import { pino } from "pino";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
-import { createTestRunService, seedTenant, seedWorkspace } from "../../test/factories.js";
+import { createTestRunService, readRunRow, seedQueuedRun } from "../../test/factories.js";
 import type { Database } from "../db/database.js";
 import type { RunCompletion, RunService } from "../operations/run-service.js";
 import { OPERATOR_ERRORS, OperatorError } from "../shared/operator-error.js";
@@ -29,19 +24,7 @@ interface JobRow {
 
 async function setup(database: Database, maxAttempts: number, overrides: Partial<RunTaskDeps> = {}) {
   const { runs } = createTestRunService(database);
-  const { workspace, userId } = await seedWorkspace(database);
-  const tenant = await seedTenant(database, workspace.id);
-  const { run } = await runs.startRun(
-    {
-      workspaceId: workspace.id,
-      tenantId: tenant.id,
-      type: "baseline_capture",
-      initiatorUserId: userId,
-      identityKey: `baseline_capture:${randomUUID()}`,
-      inputs: { probe: true },
-    },
-    maxAttempts,
-  );
+  const { runId, jobId, userId } = await seedQueuedRun(database, runs, { maxAttempts, inputs: { probe: true } });
   const deps: RunTaskDeps = {
     db: database.db,
     runs,
@@ -50,8 +33,7 @@ async function setup(database: Database, maxAttempts: number, overrides: Partial
     heartbeatIntervalMs: 1_000,
     ...overrides,
   };
-  const jobId = String((await readRun(database, run.id)).job_id);
-  return { runs, runId: run.id, jobId, userId, deps };
+  return { runs, runId, jobId, userId, deps };
 }
 
 /** Run every job that is due with `work` as the baseline_capture task. */
@@ -62,11 +44,6 @@ async function runJobs(database: Database, deps: RunTaskDeps, work: Work): Promi
     noHandleSignals: true,
     logger: silentGraphileLogger,
   });
-}
-
-async function readRun(database: Database, runId: string) {
-  const { rows } = await database.pool.query("select * from operation_runs where id = $1", [runId]);
-  return rows[0] as Record<string, unknown> & { version: number; status: string; attempt: number; job_id: string };
 }
 
 async function readJob(database: Database, jobId: string): Promise<JobRow | undefined> {
@@ -100,7 +77,7 @@ describe.concurrent("defineRunTask", () => {
     });
 
     expect(seenRun).toMatchObject({ id: runId, status: "running", attempt: 1, context: { inputs: { probe: true } } });
-    const run = await readRun(database, runId);
+    const run = await readRunRow(database, runId);
     expect(run).toMatchObject({
       status: "completed",
       outcome: "succeeded",
@@ -137,7 +114,7 @@ describe.concurrent("defineRunTask", () => {
       });
 
       expect(calls).toBe(1);
-      const run = await readRun(database, runId);
+      const run = await readRunRow(database, runId);
       expect(run).toMatchObject({ status: "completed", outcome: "failed", attempt: 1 });
       const failure = run.failure as { code: string; message: string; diagnostics: string };
       expect(failure.code).toBe("evidence_source_unreachable");
@@ -160,7 +137,7 @@ describe.concurrent("defineRunTask", () => {
         throw new Error("socket hang up");
       });
 
-      const run = await readRun(database, runId);
+      const run = await readRunRow(database, runId);
       expect(run).toMatchObject({ status: "running", outcome: null, failure: null, attempt: 1 });
       const job = await readJob(database, jobId);
       expect(job).toMatchObject({ attempts: 1, max_attempts: 3, locked_by: null, future: true });
@@ -174,7 +151,11 @@ describe.concurrent("defineRunTask", () => {
         return { outcome: "succeeded" };
       });
       expect(resume).toEqual({ cursor: 7 });
-      expect(await readRun(database, runId)).toMatchObject({ status: "completed", outcome: "succeeded", attempt: 2 });
+      expect(await readRunRow(database, runId)).toMatchObject({
+        status: "completed",
+        outcome: "succeeded",
+        attempt: 2,
+      });
       expect(await readJob(database, jobId)).toBeUndefined();
     },
   );
@@ -188,7 +169,7 @@ describe.concurrent("defineRunTask", () => {
         throw new TypeError("Cannot read properties of undefined (reading 'displayName')");
       });
 
-      const run = await readRun(database, runId);
+      const run = await readRunRow(database, runId);
       expect(run).toMatchObject({
         status: "completed",
         outcome: "failed",
@@ -214,7 +195,7 @@ describe.concurrent("defineRunTask", () => {
       return { outcome: "succeeded" };
     });
 
-    const run = await readRun(database, runId);
+    const run = await readRunRow(database, runId);
     expect(run).toMatchObject({ status: "completed", summary_counts: { total: 1000, processed: 1000 } });
     // version = begun + count writes + 1 completion; without coalescing there would be 1000 count writes.
     const countWrites = run.version - begunVersion - 1;
@@ -230,7 +211,7 @@ describe.concurrent("defineRunTask", () => {
       ctx.reportCounts({ total: 5, processed: 1 });
       ctx.reportCounts({ processed: 4 });
       await ctx.setPhase("build_snapshot");
-      countsAtPhase = (await readRun(database, runId)).summary_counts;
+      countsAtPhase = (await readRunRow(database, runId)).summary_counts;
       return { outcome: "succeeded" };
     });
 
@@ -255,7 +236,7 @@ describe.concurrent("defineRunTask", () => {
 
     expect(completedNormally).toBe(false);
     expect(iterations).toBeGreaterThan(3);
-    const run = await readRun(database, runId);
+    const run = await readRunRow(database, runId);
     expect(run).toMatchObject({
       status: "completed",
       outcome: "cancelled",
@@ -270,7 +251,7 @@ describe.concurrent("defineRunTask", () => {
   dbTest("does nothing for a run that completed before its job ran", async ({ database }) => {
     const { runId, runs, jobId, deps } = await setup(database, 3);
     expect(await runs.requestCancel(runId)).toBe("cancelled");
-    const before = await readRun(database, runId);
+    const before = await readRunRow(database, runId);
     let called = false;
 
     await runJobs(database, deps, async () => {
@@ -279,7 +260,7 @@ describe.concurrent("defineRunTask", () => {
     });
 
     expect(called).toBe(false);
-    expect(await readRun(database, runId)).toEqual(before);
+    expect(await readRunRow(database, runId)).toEqual(before);
     expect(await readJob(database, jobId)).toBeUndefined();
   });
 
@@ -295,7 +276,7 @@ describe.concurrent("defineRunTask", () => {
     });
 
     expect(superseded).toMatchObject({ attempt: 2 });
-    const run = await readRun(database, runId);
+    const run = await readRunRow(database, runId);
     expect(run).toMatchObject({ status: "running", outcome: null, attempt: 2, worker_id: "worker-other" });
     expect(run.summary_counts).toEqual({});
     expect(run.version).toBe(superseded!.version);

@@ -1,38 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { buildRun, FIXTURE_NOW, minutesAgo, secondsAgo } from "../../test/run-fixture.js";
 import { describeProgress, formatDuration, type ProgressView } from "./progress-contract.js";
 import type { OperationRun } from "./run-record.js";
 import { BASELINE_CAPTURE_PHASES, BASELINE_COMPARE_PHASES, RUN_TYPES } from "./run-types.js";
 
-const NOW = new Date("2025-01-07T10:50:00Z");
-const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
-const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
+const NOW = FIXTURE_NOW;
 
 /** A running run of `type`, started 3 min ago, heartbeat at start (fresh). */
-function runningRun(overrides: Partial<OperationRun> = {}): OperationRun {
-  return {
-    id: "0b7f1f9e-3f5e-4a37-9e51-6f1d2b1c0a11",
-    workspaceId: "ws-1",
-    tenantId: "tenant-1",
-    type: "baseline_compare",
-    initiatorUserId: null,
-    initiatorLabel: null,
-    status: "running",
-    outcome: null,
-    identityKey: "baseline_compare:tenant-1:profile-1",
-    context: {},
-    summaryCounts: {},
-    failure: null,
-    createdAt: minutesAgo(4),
-    startedAt: minutesAgo(3),
-    heartbeatAt: minutesAgo(3),
-    completedAt: null,
-    attempt: 1,
-    version: 1,
-    workerId: null,
-    ...overrides,
-  };
-}
+const runningRun = buildRun;
 
 const withProgress = (type: string, progress: unknown, summaryCounts: unknown = {}) =>
   runningRun({ type, context: { progress }, summaryCounts });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { buildRun, FIXTURE_NOW, FIXTURE_RUN_ID, minutesAgo } from "../../test/run-fixture.js";
 import {
   describeQueuedToast,
   describeRunHeadline,
@@ -10,33 +11,11 @@ import {
 import type { OperationRun, RunFailure } from "./run-record.js";
 import { RUN_TYPES } from "./run-types.js";
 
-const NOW = new Date("2025-01-07T10:50:00Z");
-const ID = "0b7f1f9e-3f5e-4a37-9e51-6f1d2b1c0a11";
-const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
+const NOW = FIXTURE_NOW;
+const ID = FIXTURE_RUN_ID;
 
 function storedRun(overrides: Partial<OperationRun> = {}): OperationRun {
-  return {
-    id: ID,
-    workspaceId: "ws-1",
-    tenantId: "tenant-1",
-    type: "baseline_compare",
-    initiatorUserId: "user-1",
-    initiatorLabel: null,
-    status: "running",
-    outcome: null,
-    identityKey: "baseline_compare:tenant-1:profile-1",
-    context: {},
-    summaryCounts: {},
-    failure: null,
-    createdAt: minutesAgo(4),
-    startedAt: minutesAgo(3),
-    heartbeatAt: minutesAgo(3),
-    completedAt: null,
-    attempt: 1,
-    version: 1,
-    workerId: null,
-    ...overrides,
-  };
+  return buildRun({ initiatorUserId: "user-1", ...overrides });
 }
 
 const failureOf = (code: string): RunFailure => ({

@@ -1,14 +1,8 @@
-/**
- * The reaper against real PostgreSQL and graphile-worker: a "dead worker" is simulated by locking a
- * run's job the way graphile-worker does (locked_by, locked_at, attempts + 1) and beginning the
- * attempt with an old clock, so its heartbeat is past the dead threshold (DESIGN.md §2).
- */
-import { randomUUID } from "node:crypto";
 import { Logger as GraphileLogger, runOnce } from "graphile-worker";
 import { pino } from "pino";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
-import { createTestRunService, seedTenant, seedWorkspace } from "../../test/factories.js";
+import { createTestRunService, readRunRow, seedQueuedRun } from "../../test/factories.js";
 import type { Database } from "../db/database.js";
 import { defineRunTask } from "../jobs/run-task.js";
 import { OPERATOR_ERRORS } from "../shared/operator-error.js";
@@ -39,30 +33,6 @@ async function readJob(database: Database, jobId: string): Promise<JobRow | unde
   return rows[0];
 }
 
-async function readRun(database: Database, runId: string) {
-  const { rows } = await database.pool.query("select * from operation_runs where id = $1", [runId]);
-  return rows[0] as Record<string, unknown> & { version: number; status: string; attempt: number; job_id: string };
-}
-
-/** Queue a run (baseline_capture task) for a fresh workspace. */
-async function queueRun(database: Database, runs: RunService, maxAttempts: number) {
-  const { workspace, userId } = await seedWorkspace(database);
-  const tenant = await seedTenant(database, workspace.id);
-  const { run } = await runs.startRun(
-    {
-      workspaceId: workspace.id,
-      tenantId: tenant.id,
-      type: "baseline_capture",
-      initiatorUserId: userId,
-      identityKey: `baseline_capture:${randomUUID()}`,
-      inputs: {},
-    },
-    maxAttempts,
-  );
-  const jobId = String((await readRun(database, run.id)).job_id);
-  return { runId: run.id, jobId, userId };
-}
-
 /** Lock the job as graphile-worker's get_job does, for a worker that then dies. */
 async function lockAsWorker(database: Database, jobId: string, workerId: string): Promise<void> {
   const { rowCount } = await database.pool.query(
@@ -75,7 +45,7 @@ async function lockAsWorker(database: Database, jobId: string, workerId: string)
 /** Start a run whose worker took the job, began the attempt at `heartbeatAt` and then died. */
 async function seedDeadAttempt(database: Database, options: { maxAttempts: number; heartbeatAt: () => Date }) {
   const { runs } = createTestRunService(database);
-  const queued = await queueRun(database, runs, options.maxAttempts);
+  const queued = await seedQueuedRun(database, runs, { maxAttempts: options.maxAttempts });
   await lockAsWorker(database, queued.jobId, DEAD_WORKER);
   const { runs: oldClockRuns } = createTestRunService(database, options.heartbeatAt);
   const begun = await oldClockRuns.beginAttempt(queued.runId, { workerId: DEAD_WORKER, jobId: Number(queued.jobId) });
@@ -98,7 +68,7 @@ describe.concurrent("reapDeadRuns", () => {
     expect(result).toEqual({ releasedRunIds: [dead.runId], failedRunIds: [] });
     const released = await readJob(database, dead.jobId);
     expect(released).toMatchObject({ locked_by: null, locked_at: null, attempts: 1 });
-    expect((await readRun(database, dead.runId)).status).toBe("running");
+    expect((await readRunRow(database, dead.runId)).status).toBe("running");
 
     const seen: { attempt: number; resume: unknown; jobAttempts: number }[] = [];
     const task = defineRunTask(
@@ -127,7 +97,7 @@ describe.concurrent("reapDeadRuns", () => {
     });
 
     expect(seen).toEqual([{ attempt: 2, resume: { cursor: 17 }, jobAttempts: 2 }]);
-    const run = await readRun(database, dead.runId);
+    const run = await readRunRow(database, dead.runId);
     expect(run).toMatchObject({ status: "completed", outcome: "succeeded", attempt: 2, failure: null });
     expect(await readJob(database, dead.jobId)).toBeUndefined();
     // The dead attempt, should it wake up, changes nothing.
@@ -142,7 +112,7 @@ describe.concurrent("reapDeadRuns", () => {
     const result = await reap(database, dead.runs);
 
     expect(result).toEqual({ releasedRunIds: [], failedRunIds: [dead.runId] });
-    const run = await readRun(database, dead.runId);
+    const run = await readRunRow(database, dead.runId);
     expect(run).toMatchObject({
       status: "completed",
       outcome: "failed",
@@ -160,13 +130,13 @@ describe.concurrent("reapDeadRuns", () => {
 
   dbTest("leaves a run with a fresh heartbeat and its locked job untouched", async ({ database }) => {
     const live = await seedDeadAttempt(database, { maxAttempts: 3, heartbeatAt: () => new Date() });
-    const runBefore = await readRun(database, live.runId);
+    const runBefore = await readRunRow(database, live.runId);
     const jobBefore = await readJob(database, live.jobId);
 
     const result = await reap(database, live.runs);
 
     expect(result).toEqual({ releasedRunIds: [], failedRunIds: [] });
-    expect(await readRun(database, live.runId)).toEqual(runBefore);
+    expect(await readRunRow(database, live.runId)).toEqual(runBefore);
     expect(await readJob(database, live.jobId)).toEqual(jobBefore);
     expect(jobBefore!.locked_by).toBe(DEAD_WORKER);
   });
@@ -180,11 +150,11 @@ describe.concurrent("reapDeadRuns", () => {
         "update graphile_worker._private_jobs set locked_by = 'worker-new', locked_at = now() where id = $1",
         [dead.jobId],
       );
-      const runBefore = await readRun(database, dead.runId);
+      const runBefore = await readRunRow(database, dead.runId);
       const jobBefore = await readJob(database, dead.jobId);
 
       expect(await reap(database, dead.runs)).toEqual({ releasedRunIds: [], failedRunIds: [] });
-      expect(await readRun(database, dead.runId)).toEqual(runBefore);
+      expect(await readRunRow(database, dead.runId)).toEqual(runBefore);
       expect(await readJob(database, dead.jobId)).toEqual(jobBefore);
     },
   );
@@ -197,13 +167,13 @@ describe.concurrent("reapDeadRuns", () => {
          run_at = now() + interval '20 minutes' where id = $1`,
       [waiting.jobId],
     );
-    const runBefore = await readRun(database, waiting.runId);
+    const runBefore = await readRunRow(database, waiting.runId);
     const jobBefore = await readJob(database, waiting.jobId);
 
     const result = await reap(database, waiting.runs);
 
     expect(result).toEqual({ releasedRunIds: [], failedRunIds: [] });
-    expect(await readRun(database, waiting.runId)).toEqual(runBefore);
+    expect(await readRunRow(database, waiting.runId)).toEqual(runBefore);
     expect(await readJob(database, waiting.jobId)).toEqual(jobBefore);
   });
 
@@ -214,7 +184,7 @@ describe.concurrent("reapDeadRuns", () => {
     const result = await reap(database, dead.runs);
 
     expect(result).toEqual({ releasedRunIds: [], failedRunIds: [dead.runId] });
-    expect(await readRun(database, dead.runId)).toMatchObject({
+    expect(await readRunRow(database, dead.runId)).toMatchObject({
       status: "completed",
       outcome: "failed",
       failure: { code: "worker_lost" },
@@ -233,7 +203,7 @@ describe.concurrent("reapDeadRuns", () => {
     const result = await reap(database, stuck.runs);
 
     expect(result.failedRunIds).toEqual([stuck.runId]);
-    expect(await readRun(database, stuck.runId)).toMatchObject({
+    expect(await readRunRow(database, stuck.runId)).toMatchObject({
       status: "completed",
       outcome: "failed",
       failure: { code: "worker_lost" },
@@ -243,13 +213,13 @@ describe.concurrent("reapDeadRuns", () => {
 
   dbTest("leaves queued and completed runs alone", async ({ database }) => {
     const { runs } = createTestRunService(database, LONG_AGO);
-    const queued = await queueRun(database, runs, 3);
-    const done = await queueRun(database, runs, 3);
+    const queued = await seedQueuedRun(database, runs, { maxAttempts: 3 });
+    const done = await seedQueuedRun(database, runs, { maxAttempts: 3 });
     await runs.completeRun({ runId: done.runId, attempt: "any" }, { outcome: "blocked" });
-    const before = [await readRun(database, queued.runId), await readRun(database, done.runId)];
+    const before = [await readRunRow(database, queued.runId), await readRunRow(database, done.runId)];
 
     expect(await reap(database, runs)).toEqual({ releasedRunIds: [], failedRunIds: [] });
 
-    expect([await readRun(database, queued.runId), await readRun(database, done.runId)]).toEqual(before);
+    expect([await readRunRow(database, queued.runId), await readRunRow(database, done.runId)]).toEqual(before);
   });
 });

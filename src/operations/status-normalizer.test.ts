@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { buildRun, FIXTURE_NOW, minutesAgo } from "../../test/run-fixture.js";
 import type { OperationRun } from "./run-record.js";
 import {
   DEFAULT_STALE_AFTER_MS,
@@ -9,32 +10,10 @@ import {
   normalizeStatus,
 } from "./status-normalizer.js";
 
-const NOW = new Date("2025-01-07T10:50:00Z");
-const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
+const NOW = FIXTURE_NOW;
 
 function storedRun(overrides: Partial<OperationRun> = {}): OperationRun {
-  return {
-    id: "0b7f1f9e-3f5e-4a37-9e51-6f1d2b1c0a11",
-    workspaceId: "ws-1",
-    tenantId: "tenant-1",
-    type: "baseline_compare",
-    initiatorUserId: null,
-    initiatorLabel: null,
-    status: "running",
-    outcome: null,
-    identityKey: "baseline_compare:tenant-1:profile-1",
-    context: {},
-    summaryCounts: {},
-    failure: null,
-    createdAt: minutesAgo(4),
-    startedAt: minutesAgo(3),
-    heartbeatAt: minutesAgo(1),
-    completedAt: null,
-    attempt: 1,
-    version: 1,
-    workerId: null,
-    ...overrides,
-  };
+  return buildRun({ heartbeatAt: minutesAgo(1), ...overrides });
 }
 
 describe("normalizeStatus", () => {
