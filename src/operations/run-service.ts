@@ -64,6 +64,10 @@ type Row = Record<string, unknown>;
 const RUN_COLUMNS = sql.raw(
   "id, workspace_id, tenant_id, type, initiator_user_id, initiator_label, status, outcome, identity_key, context, summary_counts, failure, created_at, started_at, completed_at, heartbeat_at, attempt, version, worker_id, job_id, change_seq",
 );
+/** The stored phase of a row, when it is a string (the timeline keeps it; readers map it through the catalog). */
+const PHASE_OF_ROW = sql.raw(
+  "case when jsonb_typeof(context->'progress'->'phase') = 'string' then context->'progress'->>'phase' end",
+);
 const BUMP = sql.raw("version = version + 1, change_seq = nextval('operation_runs_change_seq_seq')");
 
 /** Create the run service. */
@@ -79,14 +83,6 @@ export function createRunService(deps: RunServiceDeps) {
       version: row.version as number,
       changeSeq: Number(row.change_seq),
     });
-  }
-
-  async function recordEvent(tx: Db, row: Row): Promise<void> {
-    const progress = (row.context as { progress?: { phase?: unknown } } | null)?.progress;
-    const phase = typeof progress?.phase === "string" ? progress.phase : null;
-    await tx.execute(sql`insert into operation_run_events (run_id, version, at, status, outcome, phase)
-      values (${row.id}, ${row.version}, ${now()}, ${row.status}, ${row.outcome ?? null}, ${phase})
-      on conflict do nothing`);
   }
 
   /** Run a guarded update and return the new row, or undefined when the guard did not hold. */
@@ -106,8 +102,7 @@ export function createRunService(deps: RunServiceDeps) {
         update operation_runs set ${set}, ${BUMP} where ${where} returning ${RUN_COLUMNS}
       ), event as (
         insert into operation_run_events (run_id, version, at, status, outcome, phase)
-        select id, version, ${now()}, status, outcome,
-          case when jsonb_typeof(context->'progress'->'phase') = 'string' then context->'progress'->>'phase' end
+        select id, version, ${now()}, status, outcome, ${PHASE_OF_ROW}
         from updated
         on conflict do nothing
       )
@@ -263,6 +258,7 @@ export function createRunService(deps: RunServiceDeps) {
       completion: RunCompletion,
     ): Promise<boolean> {
       return completeWhere(
+        owner.runId,
         owner.attempt === "any"
           ? sql`id = ${owner.runId} and status in ('queued', 'running')`
           : ownedBy(owner as RunAttempt),
@@ -276,7 +272,7 @@ export function createRunService(deps: RunServiceDeps) {
      * @returns "cancelled", "requested", or "not_active" when the run had already completed
      */
     async requestCancel(runId: string): Promise<"cancelled" | "requested" | "not_active"> {
-      const cancelled = await completeWhere(sql`id = ${runId} and status = 'queued'`, {
+      const cancelled = await completeWhere(runId, sql`id = ${runId} and status = 'queued'`, {
         outcome: "cancelled",
         failure: operatorFailure("cancelled", "cancelled while queued"),
       });
@@ -291,32 +287,71 @@ export function createRunService(deps: RunServiceDeps) {
     },
   };
 
-  async function completeWhere(where: SQL, completion: RunCompletion): Promise<boolean> {
+  /**
+   * The guarded terminal transition, its timeline event and the initiator's notification in one
+   * statement (atomic, one round trip after reading the run's immutable type). The notification's
+   * copy is computed before the update from what the completed run will hold.
+   */
+  async function completeWhere(runId: string, where: SQL, completion: RunCompletion): Promise<boolean> {
     const at = now();
-    const row = await db.transaction(async (tx) => {
-      const updated = await guardedUpdate(
-        tx,
-        sql`status = 'completed', outcome = ${completion.outcome}, completed_at = ${at}, heartbeat_at = ${at},
-            worker_id = null,
-            context = jsonb_set(context, '{result}', ${JSON.stringify(completion.result ?? {})}::jsonb),
-            failure = ${completion.failure ? JSON.stringify(completion.failure) : null}::jsonb`,
-        where,
-      );
-      if (updated === undefined) return undefined;
-      await recordEvent(tx, updated);
-      const run = toOperationRun(updated);
-      if (run.initiatorUserId !== null) {
-        const note = describeTerminalNotification(run);
-        await tx.execute(sql`insert into notifications (user_id, workspace_id, run_id, title, body, url, created_at)
-          values (${run.initiatorUserId}, ${run.workspaceId}, ${run.id}, ${note.title}, ${note.body}, ${note.url}, ${at})
-          on conflict (user_id, run_id) do nothing`);
-      }
-      return updated;
+    const typeRow = await db.execute(sql`select type from operation_runs where id = ${runId}`);
+    const type = (typeRow.rows[0] as { type?: string } | undefined)?.type;
+    if (type === undefined) return false;
+    const result = completion.result ?? {};
+    const note = describeTerminalNotification({
+      ...NOTIFICATION_TEMPLATE_RUN,
+      id: runId,
+      type,
+      outcome: completion.outcome,
+      context: { result },
+      failure: completion.failure ?? null,
     });
-    await announce(row);
+    const updated = await db.execute(sql`with updated as (
+        update operation_runs set status = 'completed', outcome = ${completion.outcome}, completed_at = ${at},
+          heartbeat_at = ${at}, worker_id = null,
+          context = jsonb_set(context, '{result}', ${JSON.stringify(result)}::jsonb),
+          failure = ${completion.failure ? JSON.stringify(completion.failure) : null}::jsonb,
+          ${BUMP}
+        where ${where} returning ${RUN_COLUMNS}
+      ), event as (
+        insert into operation_run_events (run_id, version, at, status, outcome, phase)
+        select id, version, ${at}, status, outcome, ${PHASE_OF_ROW} from updated
+        on conflict do nothing
+      ), notification as (
+        insert into notifications (user_id, workspace_id, run_id, title, body, url, created_at)
+        select initiator_user_id, workspace_id, id, ${note.title}, ${note.body}, ${note.url}, ${at}
+        from updated where initiator_user_id is not null
+        on conflict (user_id, run_id) do nothing
+      )
+      select * from updated`);
+    const row = updated.rows[0] as Row | undefined;
+    await announce(row); // after commit: the statement above is its own transaction
     return row !== undefined;
   }
 }
+
+/** Fields of a completed run the presenter does not read for a notification. */
+const NOTIFICATION_TEMPLATE_RUN: OperationRun = {
+  id: "",
+  workspaceId: "",
+  tenantId: null,
+  type: "",
+  initiatorUserId: null,
+  initiatorLabel: null,
+  status: "completed",
+  outcome: null,
+  identityKey: "",
+  context: {},
+  summaryCounts: {},
+  failure: null,
+  createdAt: new Date(0),
+  startedAt: null,
+  completedAt: new Date(0),
+  heartbeatAt: null,
+  attempt: 0,
+  version: 0,
+  workerId: null,
+};
 
 /** The run service's API. */
 export type RunService = ReturnType<typeof createRunService>;
