@@ -7,7 +7,7 @@
  * v3.2 and 27 only in v3.3. So matching by exact name gives 7 missing_policy, 27 unexpected_policy
  * (reported only when the profile asks for it) and nothing else.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
@@ -182,6 +182,85 @@ describe.skipIf(!corpusPresent)("baseline capture and compare on the shared corp
       openFindingCount: 34,
     });
     expect((await listFindings(database.db, workspace.id, { status: "reopened" })).length).toBe(34);
+  });
+});
+
+describe.skipIf(!corpusPresent)("baseline compare with an unreadable export file", () => {
+  dbTest(
+    "ends partially_succeeded naming the file and marks its policy unknown, never missing",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      // v3.2 compared with itself, except that one compliance policy's file is truncated mid-JSON.
+      const copy = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-broken-"));
+      cpSync(V32, copy, { recursive: true });
+      const broken = "WINDOWS/IntuneManagement/CompliancePolicies/Win - OIB - Compliance - U - Password - v3.1.json";
+      const text = readFileSync(path.join(copy, broken), "utf8");
+      writeFileSync(path.join(copy, broken), text.slice(0, text.length / 2));
+      try {
+        const { compareRun } = await captureAndCompare(database, runs, {
+          reportUnexpected: true,
+          baselineDir: V32,
+          currentDir: copy,
+        });
+        expect(compareRun.outcome).toBe("partially_succeeded");
+        expect(compareRun.failure).toMatchObject({
+          code: "evidence_partially_unreadable",
+          message: "Some policies in the tenant's evidence source could not be read.",
+        });
+        expect(compareRun.failure?.diagnostics).toContain(broken);
+        expect(compareRun.failure?.diagnostics).toContain("Win - OIB - Compliance - U - Password - v3.1");
+        // Unknown, never missing: the compliance policy in the broken file is not reported absent.
+        expect(compareRun.context.result).toMatchObject({ findingCount: 0, unreadableCount: 1 });
+        expect((compareRun.context.result as { unknownPolicyCount: number }).unknownPolicyCount).toBeGreaterThanOrEqual(
+          1,
+        );
+        expect(await listFindings(database.db, compareRun.workspaceId)).toEqual([]);
+        const notes = await database.db.execute(sql`select title from notifications where run_id = ${compareRun.id}`);
+        expect(notes.rows).toEqual([
+          { title: "Baseline compare partially succeeded: no drift findings; some policies could not be read" },
+        ]);
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+  );
+
+  dbTest("a partial compare resolves nothing it did not read", async ({ database }) => {
+    const { runs } = createTestRunService(database);
+    const { workspace, target, profile, deps, userId } = await captureAndCompare(database, runs, {
+      reportUnexpected: false,
+      baselineDir: V32,
+      currentDir: V33,
+    });
+    // 7 missing policies are open. Now the tenant's folder is v3.2 again, but every compliance file is broken:
+    // the findings of policies that were read resolve; nothing is claimed about the unreadable ones.
+    const copy = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-broken-"));
+    cpSync(V32, copy, { recursive: true });
+    const folder = path.join(copy, "WINDOWS/IntuneManagement/CompliancePolicies");
+    for (const file of readdirSync(folder)) writeFileSync(path.join(folder, file), "{ not json");
+    try {
+      await database.db
+        .update(tenants)
+        .set({ evidenceSource: { kind: "export_folder", path: copy } })
+        .where(eq(tenants.id, target.id));
+      const started = await startBaselineCompare(deps, {
+        workspaceId: workspace.id,
+        profile: profile.id,
+        tenant: target.id,
+        initiator: { userId },
+      });
+      await runQueuedJobs(database, runs);
+      const run = await getRun(database.db, workspace.id, started.run.id);
+      expect(run.outcome).toBe("partially_succeeded");
+      const open = await listFindings(database.db, workspace.id, { status: "active" });
+      const resolved = await listFindings(database.db, workspace.id, { status: "resolved" });
+      expect(open.length + resolved.length).toBe(7);
+      expect(resolved.length).toBeGreaterThan(0);
+      // Nothing resolved that belongs to the unreadable kind.
+      expect(resolved.every((finding) => finding.policyKind !== "windows10CompliancePolicy")).toBe(true);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 
