@@ -13,11 +13,10 @@ import { describeFindingCounts } from "../../baselines/drift-findings.js";
 import { loadConfig } from "../../config/config.js";
 import { createDemoTenants, type DemoTenant } from "../../inventory/sample-tenant-generator.js";
 import { addTenant } from "../../inventory/tenants.js";
-import { describeQueuedToast } from "../../operations/run-presenter.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import { type GlobalOptions, withCliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
-import { startLocalWorker, watchAndReport } from "./operations-commands.js";
+import { sayQueued, startLocalWorker, stopLocalWorker, watchAndReport } from "./operations-commands.js";
 
 const PROFILE_NAME = "Contoso standard baseline";
 /** Per-policy read delay so the phases are visible to a person watching (set EVIDENCE_READ_DELAY_MS to change). */
@@ -59,7 +58,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         profile: profile.id,
         initiator: { userId: ctx.userId, label: "demo" },
       });
-      sayToast(ctx.say, capture);
+      sayQueued(ctx, capture);
       const [captured] = await watchAndReport(ctx, [capture.run.id]);
       if (captured?.outcome !== "succeeded") return EXIT_FAILED;
 
@@ -73,7 +72,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
           tenant: tenant.displayName,
           initiator: { userId: ctx.userId, label: "demo" },
         });
-        sayToast(ctx.say, started);
+        sayQueued(ctx, started);
         compares.push({ tenant, runId: started.run.id });
       }
       const finals = await watchAndReport(
@@ -108,7 +107,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         ? EXIT_OK
         : EXIT_FAILED;
     } finally {
-      await worker.stop();
+      await stopLocalWorker(ctx, worker);
     }
   });
 }
@@ -126,14 +125,6 @@ async function ensureProfile(workspaceId: string, db: Parameters<typeof getBasel
       reportUnexpected: true,
     });
   }
-}
-
-function sayToast(
-  say: (line: string) => void,
-  started: Parameters<typeof describeQueuedToast>[1] & { run: Parameters<typeof describeQueuedToast>[0] },
-) {
-  const toast = describeQueuedToast(started.run, started);
-  say(`  ${toast.title} · ${toast.action.label}: ${toast.action.url}`);
 }
 
 /** The findings the engine must report for a demo tenant under the demo profile (version suffix ignored, unexpected reported). */
