@@ -25,7 +25,7 @@ import {
 } from "./commands/operations-commands.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED } from "./exit-codes.js";
-import { installShutdownHandlers } from "./shutdown.js";
+import { installShutdownHandlers, requestShutdown } from "./shutdown.js";
 
 /**
  * Codes whose internal message we wrote about the caller's own input or machine (which tenant,
@@ -162,9 +162,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Run the CLI with `argv` (process.argv shape); resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   installShutdownHandlers();
-  // `tenantpilot runs list | head`: the reader went away; that is not an error of ours.
+  // `tenantpilot … | head`: the reader went away. Stop like Ctrl+C (a running operation records its
+  // interruption, never left orphaned) and drop further output.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0);
+    if (error.code === "EPIPE") requestShutdown("stdout closed");
   });
   let exitCode = 0;
   const program = buildProgram((code) => {

@@ -26,6 +26,11 @@ export function installShutdownHandlers(): void {
   process.on("SIGTERM", onSignal);
 }
 
+/** Request shutdown as the first signal would (e.g. stdout's reader went away). */
+export function requestShutdown(reason: string): void {
+  if (!controller.signal.aborted) controller.abort(new Error(reason));
+}
+
 /** Resolves when shutdown is requested. */
 export function untilShutdown(): Promise<void> {
   if (shutdownSignal.aborted) return Promise.resolve();

@@ -37,6 +37,11 @@ export interface RunTaskDeps {
   evidenceReadDelayMs?: number;
   /** Aborting it interrupts every running attempt now (Ctrl+C), as a graceful shutdown's abort would. */
   interruptSignal?: AbortSignal;
+  /**
+   * On interrupt, true for runs to hand back to the queue (another worker resumes them) rather than
+   * record as interrupted: a CLI command's worker releases runs other commands started.
+   */
+  releaseOnInterrupt?: (runId: string) => boolean;
   /** Ids of the runs this process is executing right now (maintained by the wrapper). */
   activeRunIds?: Set<string>;
 }
@@ -161,6 +166,11 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
         });
         return;
       }
+      if (deps.interruptSignal?.aborted && deps.releaseOnInterrupt?.(runId)) {
+        // Not ours to end: fail the job so graphile-worker hands it to the next worker, which resumes.
+        await announceRetry(deps, owner, helpers, logger);
+        throw new Error(`run ${runId} released by an interrupted worker (${workerId}); another worker resumes it`);
+      }
       if (helpers.abortSignal.aborted || deps.interruptSignal?.aborted) {
         // Graceful shutdown: record the interruption instead of leaving the run "running".
         await deps.runs.completeRun(owner, {
@@ -172,6 +182,7 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
       const isLastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
       if (!(thrown instanceof OperatorError) && !isLastAttempt) {
         logger.warn({ err: thrown }, "attempt failed; the worker will retry");
+        await announceRetry(deps, owner, helpers, logger);
         throw thrown; // graphile-worker retries with backoff; the next attempt resumes from context.resume
       }
       logger.error({ err: thrown }, "run failed");
@@ -181,6 +192,18 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
       deps.activeRunIds?.delete(runId);
     }
   };
+}
+
+/**
+ * Show the wait before the next attempt instead of a silent stall: graphile-worker schedules a
+ * failed job's retry exp(min(10, attempts)) seconds later (graphile-worker fail_jobs, "exponential
+ * backoff"), so the run says "Waiting before retrying (next attempt 10:42)".
+ */
+async function announceRetry(deps: RunTaskDeps, owner: RunAttempt, helpers: JobHelpers, logger: Logger): Promise<void> {
+  const delayMs = Math.exp(Math.min(10, helpers.job.attempts)) * 1_000;
+  await deps.runs
+    .setWaitReason(owner, "retry_backoff", new Date(deps.now().getTime() + delayMs))
+    .catch((error: unknown) => logger.warn({ err: error }, "could not record the retry wait"));
 }
 
 async function isCancelRequested(db: Db, runId: string): Promise<boolean> {

@@ -42,9 +42,11 @@ export interface WorkerHandle {
   /**
    * Stop taking jobs and stop the reaper. `graceful` (default): running operations get
    * `gracefulStopTimeoutMs` to finish, then record their interruption. `interrupt`: running
-   * operations record their interruption at once (Ctrl+C).
+   * operations stop at once (Ctrl+C): those in `ownRunIds` record their interruption, any other
+   * (picked up for someone else) goes back to the queue for another worker to resume. Without
+   * `ownRunIds`, all record their interruption.
    */
-  stop(mode?: "graceful" | "interrupt"): Promise<void>;
+  stop(mode?: "graceful" | "interrupt", ownRunIds?: Iterable<string>): Promise<void>;
 }
 
 /** Start graphile-worker with the run tasks and the reaper loop. */
@@ -52,9 +54,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const { database, runs, logger, now } = options;
   const interrupt = new AbortController();
   const activeRunIds = new Set<string>();
+  let ownRunIds: ReadonlySet<string> | undefined;
   const taskList = createTaskList({
     interruptSignal: interrupt.signal,
     activeRunIds,
+    releaseOnInterrupt: (runId) => ownRunIds !== undefined && !ownRunIds.has(runId),
     db: database.db,
     runs,
     logger,
@@ -92,10 +96,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   return {
     runner,
     activeRunIds: () => [...activeRunIds],
-    async stop(mode = "graceful") {
+    async stop(mode = "graceful", own) {
       clearInterval(reaper);
       await reaping;
-      if (mode === "interrupt") interrupt.abort(new Error("interrupted by the operator"));
+      if (mode === "interrupt") {
+        if (own !== undefined) ownRunIds = new Set(own);
+        interrupt.abort(new Error("interrupted by the operator"));
+      }
       await runner.stop();
     },
   };

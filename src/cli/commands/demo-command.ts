@@ -51,6 +51,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
     const profile = await ensureProfile(ctx.workspace.id, db, source);
     const deps = { db, runs: ctx.runtime.runs, maxAttempts: config.runMaxAttempts };
     const worker = await startLocalWorker(ctx);
+    const ownRunIds: string[] = [];
     try {
       ctx.say(`\nCapturing baseline "${profile.name}" from ${source.displayName}…`);
       const capture = await startBaselineCapture(deps, {
@@ -59,6 +60,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         initiator: { userId: ctx.userId, label: "demo" },
       });
       sayQueued(ctx, capture);
+      ownRunIds.push(capture.run.id);
       const [captured] = await watchAndReport(ctx, [capture.run.id]);
       if (captured?.outcome !== "succeeded") return EXIT_FAILED;
 
@@ -73,6 +75,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
           initiator: { userId: ctx.userId, label: "demo" },
         });
         sayQueued(ctx, started);
+        ownRunIds.push(started.run.id);
         compares.push({ tenant, runId: started.run.id });
       }
       const finals = await watchAndReport(
@@ -107,7 +110,7 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         ? EXIT_OK
         : EXIT_FAILED;
     } finally {
-      await stopLocalWorker(ctx, worker);
+      await stopLocalWorker(ctx, worker, ownRunIds);
     }
   });
 }

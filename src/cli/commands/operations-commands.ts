@@ -157,7 +157,7 @@ async function followRun(
   try {
     finals = await watchAndReport(ctx, [started.run.id]);
   } finally {
-    if (worker) await stopLocalWorker(ctx, worker);
+    if (worker) await stopLocalWorker(ctx, worker, [started.run.id]);
   }
   const final = finals[0];
   ctx.emit({ run: final ? toPublicRun(final) : null, created: started.created });
@@ -196,10 +196,13 @@ export async function startLocalWorker(ctx: CliContext, options: { dedicated?: b
   });
 }
 
-/** Stop a command's worker: interrupt on Ctrl+C, otherwise let what it picked up finish. */
-export async function stopLocalWorker(ctx: CliContext, worker: WorkerHandle): Promise<void> {
+/**
+ * Stop a command's worker: on Ctrl+C its own runs record their interruption and runs it picked up
+ * for other commands go back to the queue; otherwise let what it picked up finish.
+ */
+export async function stopLocalWorker(ctx: CliContext, worker: WorkerHandle, ownRunIds: readonly string[]): Promise<void> {
   if (shutdownSignal.aborted) {
-    await worker.stop("interrupt");
+    await worker.stop("interrupt", ownRunIds);
     return;
   }
   const others = worker.activeRunIds().length;
