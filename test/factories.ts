@@ -53,7 +53,7 @@ export async function seedProfile(
   sourceTenant: Tenant,
   overrides: { name?: string; ignoreVersionSuffix?: boolean; reportUnexpected?: boolean; policyKinds?: string[] } = {},
 ): Promise<BaselineProfile> {
-  return createBaselineProfile(database.db, {
+  const { profile } = await createBaselineProfile(database.db, {
     workspaceId,
     name: overrides.name ?? `Profile ${randomUUID().slice(0, 8)}`,
     sourceTenant: sourceTenant.id,
@@ -61,6 +61,7 @@ export async function seedProfile(
     ...(overrides.reportUnexpected !== undefined ? { reportUnexpected: overrides.reportUnexpected } : {}),
     ...(overrides.policyKinds ? { policyKinds: overrides.policyKinds } : {}),
   });
+  return profile;
 }
 
 /** A run service over `database` with a real notifier (flush it in tests that listen). */

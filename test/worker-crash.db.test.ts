@@ -249,6 +249,10 @@ describe.skipIf(!corpusPresent)("a worker killed mid-compare", () => {
       expect(counts[0]!.n + counts[1]!.n).toBe((captures.rows[0] as { total_count: number }).total_count);
 
       expect(await findingSignatures(database, workspace.id, victim.id)).toEqual(expected);
+      const resumed = await database.db.execute(
+        sql`select count(*)::int as n from operation_run_events where run_id = ${run.id} and status = 'running' and phase is null and attempt = 2`,
+      );
+      expect((resumed.rows[0] as { n: number }).n).toBe(1); // the timeline shows the second attempt beginning
     },
   );
 });

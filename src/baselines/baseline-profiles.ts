@@ -33,17 +33,19 @@ export interface CreateBaselineProfileInput {
 
 /**
  * Create a baseline profile.
- * @throws {OperatorError} not_found – unknown source tenant; invalid_input – bad name or a profile
- *   with this name already exists
+ * Idempotent: a profile with this name and the same definition is returned as it is.
+ * @returns the profile, and whether this call created it
+ * @throws {OperatorError} not_found – unknown source tenant; invalid_input – bad name, unknown
+ *   policy kind, or a profile with this name but another definition already exists
  */
-export async function createBaselineProfile(db: Db, input: CreateBaselineProfileInput): Promise<BaselineProfile> {
+export async function createBaselineProfile(
+  db: Db,
+  input: CreateBaselineProfileInput,
+): Promise<{ profile: BaselineProfile; created: boolean }> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200)
     throw new OperatorError("invalid_input", "profile name must be 1-200 characters");
-  const kinds = (input.policyKinds ?? [])
-    .map((kind) => kind.trim())
-    .filter(Boolean)
-    .map(toKnownPolicyKind);
+  const kinds = [...new Set((input.policyKinds ?? []).flatMap(toKnownPolicyKinds))].sort();
   const tenant = await getTenantByName(db, input.workspaceId, input.sourceTenant);
   const [profile] = await db
     .insert(baselineProfiles)
@@ -58,25 +60,47 @@ export async function createBaselineProfile(db: Db, input: CreateBaselineProfile
     })
     .onConflictDoNothing()
     .returning();
-  if (!profile) throw new OperatorError("invalid_input", `A baseline profile named "${name}" already exists.`);
-  return profile;
+  if (profile) return { profile, created: true };
+  const existing = await getBaselineProfile(db, input.workspaceId, name);
+  const same =
+    existing.sourceTenantId === tenant.id &&
+    [...existing.policyKinds].sort().join(",") === kinds.join(",") &&
+    existing.ignoreVersionSuffix === (input.ignoreVersionSuffix ?? false) &&
+    existing.reportUnexpected === (input.reportUnexpected ?? false) &&
+    existing.manageAssignments === (input.manageAssignments ?? false);
+  if (!same) {
+    throw new OperatorError(
+      "invalid_input",
+      `A baseline profile named "${existing.name}" already exists with another definition.`,
+    );
+  }
+  return { profile: existing, created: false };
 }
 
 /**
- * The catalog spelling of a policy kind given as `windows10CompliancePolicy`,
- * `#microsoft.graph.windows10CompliancePolicy` or in any case.
- * @throws {OperatorError} invalid_input – not a known policy kind; the message lists the known ones
+ * The catalog policy kinds meant by one `--kinds` entry: a Graph type in any case, with or without
+ * `#microsoft.graph.` (`windows10CompliancePolicy`), or an Intune Management export folder name
+ * (`SettingsCatalog`, `CompliancePolicies` → every kind exported there).
+ * @throws {OperatorError} invalid_input – an empty entry or nothing known by that name; the message
+ *   lists the known kinds and folders
  */
-export function toKnownPolicyKind(input: string): string {
-  const bare = input.replace(/^#?microsoft\.graph\./i, "").toLowerCase();
-  const known = Object.keys(POLICY_KINDS).find((kind) => kind.toLowerCase() === bare);
-  if (known === undefined) {
+export function toKnownPolicyKinds(input: string): string[] {
+  const bare = input
+    .trim()
+    .replace(/^#?microsoft\.graph\./i, "")
+    .toLowerCase();
+  const entries = Object.values(POLICY_KINDS);
+  const byKind = entries.filter((info) => info.kind.toLowerCase() === bare).map((info) => info.kind);
+  const byFolder = entries.filter((info) => info.exportFolder.toLowerCase() === bare).map((info) => info.kind);
+  const kinds = byKind.length > 0 ? byKind : byFolder;
+  if (bare === "" || kinds.length === 0) {
+    const folders = [...new Set(entries.map((info) => info.exportFolder))];
     throw new OperatorError(
       "invalid_input",
-      `Unknown policy kind "${input.slice(0, 100)}". Known kinds: ${Object.keys(POLICY_KINDS).join(", ")}.`,
+      `Unknown policy kind "${input.slice(0, 100)}". Known kinds: ${entries.map((info) => info.kind).join(", ")}; or export folders: ${folders.join(", ")}.`,
     );
   }
-  return known;
+  return kinds;
 }
 
 /** Profiles of a workspace by name. */

@@ -5,7 +5,10 @@
  * sentence (plus the internal detail with --verbose) and exit 2 for bad input, 1 for failures.
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DRIFT_FINDING_KINDS } from "../baselines/drift/compare-policies.js";
+import { RUN_OUTCOMES, RUN_STATUSES } from "../operations/run-record.js";
+import { RUN_TYPES } from "../operations/run-types.js";
 import { coerceError, OperatorError, type OperatorErrorCode } from "../shared/operator-error.js";
 import { type GlobalOptions, withCliContext } from "./cli-context.js";
 import { demoCommand } from "./commands/demo-command.js";
@@ -41,8 +44,28 @@ const DETAILED_ERROR_CODES = new Set<OperatorErrorCode>([
   "database_unavailable",
 ]);
 
+/** `--limit`: an integer 1–500. */
+function parseLimit(value: string): string {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new InvalidArgumentError("Use a whole number from 1 to 500.");
+  return String(limit);
+}
+
+/** `--kind`: a finding kind, as its key (`missing_policy`) or as printed (`missing policy`). */
+function parseFindingKind(value: string): string {
+  const kind = value
+    .trim()
+    .toLowerCase()
+    .replaceAll(/[\s-]+/g, "_");
+  if (!(DRIFT_FINDING_KINDS as readonly string[]).includes(kind)) {
+    throw new InvalidArgumentError(`Use one of: ${DRIFT_FINDING_KINDS.join(", ")}.`);
+  }
+  return kind;
+}
+
 /** Build the command tree. `setExit` receives each action's exit code. */
-export function buildProgram(setExit: (code: number) => void): Command {
+export function buildProgram(setExit: (code: number) => void, options: { json?: boolean } = {}): Command {
   const program = new Command("tenantpilot")
     .description("Baseline capture, drift detection and truthful operation runs for Intune tenants.")
     .option("--json", "print one JSON document instead of text")
@@ -50,6 +73,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--verbose", "print internal error detail")
     .showHelpAfterError()
     .exitOverride();
+  // With --json, usage errors become a JSON document on stdout (runCli) instead of commander's text.
+  // Set before the subcommands are added: they copy these settings when created.
+  if (options.json) program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
   const act =
     <A extends unknown[]>(body: (global: GlobalOptions, ...args: A) => Promise<number>) =>
@@ -90,29 +116,36 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const tenants = program.command("tenants").description("managed tenants");
   tenants
     .command("add")
+    .description("add a tenant read from an export folder (Intune Management layout)")
     .requiredOption("--name <name>", "tenant display name")
     .requiredOption("--export-dir <dir>", "Intune Management export folder of the tenant")
     .action(db(tenantsAdd));
-  tenants.command("list").action(db(tenantsList));
+  tenants.command("list").description("list the workspace's tenants").action(db(tenantsList));
 
   const baselines = program.command("baselines").description("baseline profiles, captures and compares");
   baselines
     .command("create")
+    .description("create a baseline profile (idempotent: the same profile again is fine)")
     .requiredOption("--name <name>", "profile name")
     .requiredOption("--source-tenant <tenant>", "tenant the baseline is captured from")
-    .option("--kinds <kinds>", "comma-separated policy kinds in scope (default: all)")
+    .option(
+      "--kinds <kinds>",
+      "comma-separated policy kinds in scope, as Graph types (windows10CompliancePolicy) or export folders (SettingsCatalog); default: all",
+    )
     .option("--ignore-version-suffix", "match policy names with a trailing version suffix ignored")
     .option("--report-unexpected", "report tenant policies the baseline does not have")
     .action(db(baselinesCreate));
-  baselines.command("list").action(db(baselinesList));
+  baselines.command("list").description("list profiles and their latest snapshot").action(db(baselinesList));
   baselines
     .command("capture")
+    .description("capture a baseline snapshot from the profile's source tenant and watch it live")
     .requiredOption("--profile <profile>", "profile name or id")
     .option("--detach", "only queue the run and print its id")
     .option("--no-worker", "do not run a worker in this process (dedicated workers exist)")
     .action(db(baselinesCapture));
   baselines
     .command("compare")
+    .description("compare a tenant with the profile's latest snapshot and watch it live")
     .requiredOption("--profile <profile>", "profile name or id")
     .requiredOption("--tenant <tenant>", "tenant name or id")
     .option("--detach", "only queue the run and print its id")
@@ -122,13 +155,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const runs = program.command("runs").description("operation runs");
   runs
     .command("list")
-    .option("--type <type>")
-    .option("--status <status>", "queued, running, completed, or an outcome (succeeded, failed, …)")
-    .option("--tenant <tenant>")
-    .option("--limit <n>")
+    .description("list operation runs, newest first")
+    .addOption(new Option("--type <type>", "run type").choices(Object.keys(RUN_TYPES)))
+    .addOption(new Option("--status <status>", "a status or an outcome").choices([...RUN_STATUSES, ...RUN_OUTCOMES]))
+    .option("--tenant <tenant>", "tenant name or id")
+    .option("--limit <n>", "how many (1-500, default 50)", parseLimit)
     .action(db(runsList));
   runs
     .command("show")
+    .description("show one run: progress, timeline, counts, result and reason")
     .argument("<runId>")
     .option("--diagnostics", "include raw failure diagnostics")
     .action(
@@ -143,18 +178,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(act((global, runIds: string[]) => withCliContext(global, (ctx) => runsWatch(ctx, runIds))));
   runs
     .command("cancel")
+    .description("cancel a queued run, or ask a running one to stop at its next checkpoint")
     .argument("<runId>")
     .action(act((global, runId: string) => withCliContext(global, (ctx) => runsCancel(ctx, runId))));
 
   const findings = program.command("findings").description("drift findings");
   findings
     .command("list")
-    .option("--tenant <tenant>")
-    .option("--profile <profile>")
-    .option("--status <status>", "open, reopened, resolved or active (default: active)")
-    .option("--kind <kind>")
-    .option("--policy <text>")
-    .option("--path <prefix>")
+    .description("list drift findings")
+    .option("--tenant <tenant>", "tenant name or id")
+    .option("--profile <profile>", "profile name or id")
+    .addOption(
+      new Option("--status <status>", "lifecycle status (default: active = open + reopened)").choices([
+        "open",
+        "reopened",
+        "resolved",
+        "active",
+      ]),
+    )
+    .option("--kind <kind>", `finding kind: ${DRIFT_FINDING_KINDS.join(", ")}`, parseFindingKind)
+    .option("--policy <text>", "part of the policy name")
+    .option("--path <prefix>", "start of the setting path")
     .action(db(findingsList));
   return program;
 }
@@ -168,15 +212,24 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error.code === "EPIPE") requestShutdown("stdout closed");
   });
   let exitCode = 0;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  });
+  const wantsJson = argv.includes("--json");
+  const program = buildProgram(
+    (code) => {
+      exitCode = code;
+    },
+    { json: wantsJson },
+  );
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (thrown) {
     if (thrown instanceof CommanderError) {
-      return thrown.exitCode === 0 ? 0 : EXIT_BAD_INPUT; // help/version print and exit 0; usage errors are bad input
+      if (thrown.exitCode === 0) return 0; // help and version
+      if (wantsJson) {
+        const message = thrown.message.replace(/^error: /, "");
+        process.stdout.write(`${JSON.stringify({ error: { code: "invalid_input", message } }, null, 2)}\n`);
+      }
+      return EXIT_BAD_INPUT; // usage errors are bad input
     }
     const { verbose, json } = program.opts<{ verbose?: boolean; json?: boolean }>();
     const error = coerceError(thrown);
@@ -186,8 +239,9 @@ export async function runCli(argv: string[]): Promise<number> {
     const detail =
       operatorError && (verbose || DETAILED_ERROR_CODES.has(operatorError.code)) ? operatorError.message : undefined;
     if (json) {
-      // Scripts parse stdout: an error is a JSON document too.
+      // Scripts parse stdout: an error is a JSON document too, and the only output.
       process.stdout.write(`${JSON.stringify({ error: { code, message, ...(detail ? { detail } : {}) } }, null, 2)}\n`);
+      return operatorError ? EXIT_CODE_BY_ERROR[operatorError.code] : EXIT_FAILED;
     }
     process.stderr.write(`Error: ${message}\n`);
     if (detail) process.stderr.write(`${detail}\n`);

@@ -40,10 +40,30 @@ export function renderProgress(view: ProgressView): string {
   return line;
 }
 
-/** One line for a run: type label, tenant, and its progress or final status. */
-export function renderRunLine(run: OperationRun, tenantName: string | null, now: Date, staleAfterMs: number): string {
+/** Display names of the tenants and baseline profiles runs refer to. */
+export interface RunNames {
+  tenants: ReadonlyMap<string, string>;
+  profiles: ReadonlyMap<string, string>;
+}
+
+/** "Fabrikam · Standard baseline": the run's tenant and (from its inputs) profile, by name. */
+export function describeRunSubject(run: OperationRun, names: RunNames): string | null {
+  const inputs = run.context.inputs;
+  const profileId =
+    inputs !== null && typeof inputs === "object" && typeof (inputs as { profileId?: unknown }).profileId === "string"
+      ? (inputs as { profileId: string }).profileId
+      : undefined;
+  const parts = [
+    run.tenantId ? names.tenants.get(run.tenantId) : undefined,
+    profileId ? names.profiles.get(profileId) : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return parts.length === 0 ? null : parts.join(" · ");
+}
+
+/** One line for a run: type label, subject (tenant · profile), and its progress or final status. */
+export function renderRunLine(run: OperationRun, subject: string | null, now: Date, staleAfterMs: number): string {
   const type = getRunTypeInfo(run.type).label;
-  const who = tenantName ? ` · ${tenantName}` : "";
+  const who = subject ? ` · ${subject}` : "";
   const view = describeProgress(run, now, { staleAfterMs });
   if (view.mode !== "none") return `${type}${who}  ${renderProgress(view)}`;
   const status = normalizeStatus(run, now, { staleAfterMs });

@@ -8,7 +8,7 @@ import type { Db } from "../db/database.js";
 import { RunChangeListener } from "../operations/run-events.js";
 import { findRun } from "../operations/run-queries.js";
 import type { OperationRun } from "../operations/run-record.js";
-import { renderRunLine } from "./render.js";
+import { describeRunSubject, type RunNames, renderRunLine } from "./render.js";
 
 /** Options of {@link watchRuns}. */
 export interface WatchOptions {
@@ -16,7 +16,7 @@ export interface WatchOptions {
   connectionString: string;
   workspaceId: string;
   runIds: string[];
-  tenantNames: Map<string, string>;
+  names: RunNames;
   staleAfterMs: number;
   /** Receives each rendered line (one per visible change); defaults to stdout. */
   write?: (line: string) => void;
@@ -39,12 +39,7 @@ export async function watchRuns(options: WatchOptions): Promise<OperationRun[]> 
   const pendingIds = new Set<string>(options.runIds);
 
   const render = (run: OperationRun) => {
-    const line = renderRunLine(
-      run,
-      run.tenantId ? (options.tenantNames.get(run.tenantId) ?? null) : null,
-      new Date(),
-      options.staleAfterMs,
-    );
+    const line = renderRunLine(run, describeRunSubject(run, options.names), new Date(), options.staleAfterMs);
     if (printed.get(run.id) !== line) {
       printed.set(run.id, line);
       write(line);

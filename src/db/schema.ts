@@ -144,6 +144,8 @@ export const operationRunEvents = pgTable(
     status: text("status").notNull(),
     outcome: text("outcome"),
     phase: text("phase"),
+    /** The attempt that owned the run at this change (0 while queued). */
+    attempt: integer("attempt").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.runId, t.version] })],
 );

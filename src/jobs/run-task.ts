@@ -88,6 +88,8 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
     }
     const owner: RunAttempt = { runId, attempt: run.attempt };
     const logger = deps.logger.child({ runId, attempt: run.attempt, type: run.type });
+    logger.info({ workerId, jobId: helpers.job.id }, run.attempt > 1 ? "run attempt started, resuming" : "run started");
+    const startedAtMs = Date.now();
     const local = new AbortController();
     const signal = AbortSignal.any([
       local.signal,
@@ -149,6 +151,7 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
           `run ${runId}: completion of attempt ${owner.attempt} refused; another attempt owns it`,
         );
       }
+      logger.info({ outcome: completion.outcome, durationMs: Date.now() - startedAtMs }, "run completed");
     } catch (thrown) {
       await counts.flush().catch(() => undefined);
       if (thrown instanceof RunSupersededError || signal.reason instanceof RunSupersededError) {

@@ -5,7 +5,9 @@ import {
   describeQueuedToast,
   describeRunHeadline,
   describeShellItem,
+  describeSummaryCounts,
   describeTerminalNotification,
+  describeTimelineEvent,
   runUrl,
 } from "./run-presenter.js";
 import type { OperationRun, RunFailure } from "./run-record.js";
@@ -176,12 +178,19 @@ describe("describeTerminalNotification", () => {
       context: { result: { findingCount: 3, openFindingCount: 1, unknownPolicyCount: 2 } },
     });
     expect(describeTerminalNotification(run).body).toBe(
-      "1 drift finding open; 2 policies could not be read; drift is unknown for them.",
+      "1 drift finding open; 2 baseline policies could not be compared because their export files could not be read; drift is unknown for them.",
     );
     const capture = completed("baseline_capture", "succeeded", {
       context: { result: { policyCount: 87, unreadableCount: 1 } },
     });
-    expect(describeTerminalNotification(capture).body).toBe("1 policy could not be read.");
+    expect(describeTerminalNotification(capture).body).toBe("1 export file could not be read.");
+  });
+
+  it("says a run cancelled while queued never started", () => {
+    const queuedThenCancelled = completed("baseline_compare", "cancelled", { startedAt: null });
+    expect(describeTerminalNotification(queuedThenCancelled).body).toBe(
+      "The operation was cancelled before it started.",
+    );
   });
 
   it("uses the failure sentence as the body of failed and blocked runs", () => {
@@ -278,4 +287,37 @@ describe("describeRunHeadline", () => {
   ])("describes run %# as %s", (run, headline) => {
     expect(describeRunHeadline(run, NOW)).toBe(headline);
   });
+});
+
+describe("describeTimelineEvent", () => {
+  it.each([
+    [{ status: "queued", outcome: null, phase: null, attempt: 0 }, "Queued"],
+    [{ status: "running", outcome: null, phase: null, attempt: 1 }, "Started"],
+    [{ status: "running", outcome: null, phase: null, attempt: 2 }, "Attempt 2 started, resuming"],
+    [{ status: "running", outcome: null, phase: "capture_evidence", attempt: 2 }, "Capturing current tenant policies"],
+    [{ status: "running", outcome: null, phase: "SECRET_MARKER_phase", attempt: 1 }, "Started"],
+    [
+      { status: "completed", outcome: "partially_succeeded", phase: "record_findings", attempt: 1 },
+      "Partially succeeded",
+    ],
+    [{ status: "completed", outcome: "SECRET_MARKER", phase: null, attempt: 1 }, "Completed (outcome unknown)"],
+    [{ status: "SECRET_MARKER", outcome: null, phase: null, attempt: "x" }, "Unknown status"],
+  ])("describes %j as %s, never echoing stored keys", (event, label) => {
+    expect(describeTimelineEvent("baseline_compare", event)).toBe(label);
+  });
+});
+
+describe("describeSummaryCounts", () => {
+  it("says processed of total with the unit noun and other whitelisted counts", () => {
+    expect(describeSummaryCounts("baseline_compare", { total: 87, processed: 41, failed: 2 })).toBe(
+      "41 of 87 policies processed · 2 failed",
+    );
+  });
+
+  it.each([{}, null, [], { total: -1 }, { processed: 1.5 }, { SECRET_MARKER: 3 }, "12 of 40"])(
+    "shows nothing for %j",
+    (counts) => {
+      expect(describeSummaryCounts("baseline_compare", counts)).toBeUndefined();
+    },
+  );
 });

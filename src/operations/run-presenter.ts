@@ -181,7 +181,13 @@ function describeTerminal(run: OperationRun): Omit<TerminalNotification, "url"> 
       return { title: `${type.label} blocked: ${failure.message}`, body: failure.message };
     }
     case "cancelled":
-      return { title: `${type.label} cancelled`, body: "The operation was cancelled. Work it finished was kept." };
+      return {
+        title: `${type.label} cancelled`,
+        body:
+          run.startedAt === null
+            ? "The operation was cancelled before it started."
+            : "The operation was cancelled. Work it finished was kept.",
+      };
     case "completed_unknown":
       return { title: `${type.label} finished with an unknown outcome`, body: VIEW_DETAILS };
     default:
@@ -214,7 +220,7 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
     }
     if (result?.unknownPolicyCount !== undefined && result.unknownPolicyCount > 0) {
       details.push(
-        `${countNoun(result.unknownPolicyCount, "policy", "policies")} could not be read; drift is unknown for them`,
+        `${countNoun(result.unknownPolicyCount, "baseline policy", "baseline policies")} could not be compared because their export files could not be read; drift is unknown for them`,
       );
     }
     return {
@@ -229,7 +235,7 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
     const result = parseUntrusted(captureResultSchema, raw);
     const details =
       result?.unreadableCount !== undefined && result.unreadableCount > 0
-        ? [`${countNoun(result.unreadableCount, "policy", "policies")} could not be read`]
+        ? [`${countNoun(result.unreadableCount, "export file", "export files")} could not be read`]
         : [];
     return {
       summary:
@@ -314,7 +320,7 @@ function lowerFirst(sentence: string): string {
  */
 export function describeTimelineEvent(
   runType: unknown,
-  event: { status: unknown; outcome: unknown; phase: unknown },
+  event: { status: unknown; outcome: unknown; phase: unknown; attempt?: unknown },
 ): string {
   if (event.status === "queued") return DISPLAY_STATUS_CATALOG.queued.label;
   if (event.status === "completed") {
@@ -324,7 +330,12 @@ export function describeTimelineEvent(
   }
   if (event.status === "running") {
     const phase = getRunTypeInfo(runType).phases?.find((candidate) => candidate.key === event.phase);
-    return phase?.label ?? "Started";
+    if (phase !== undefined) return phase.label;
+    const attempt = event.attempt;
+    // A later attempt resumes from where the previous one stopped (context.resume).
+    return typeof attempt === "number" && Number.isSafeInteger(attempt) && attempt > 1
+      ? `Attempt ${attempt} started, resuming`
+      : "Started";
   }
   return DISPLAY_STATUS_CATALOG.unknown.label;
 }

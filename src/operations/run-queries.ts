@@ -71,9 +71,11 @@ export async function listActiveRuns(db: Db, workspaceId: string, tenantId?: str
 export async function listRunEvents(
   db: Db,
   runId: string,
-): Promise<{ version: number; at: Date; status: string; outcome: string | null; phase: string | null }[]> {
+): Promise<
+  { version: number; at: Date; status: string; outcome: string | null; phase: string | null; attempt: number }[]
+> {
   const result = await db.execute(
-    sql`select version, at, status, outcome, phase from operation_run_events where run_id = ${runId} order by version`,
+    sql`select version, at, status, outcome, phase, attempt from operation_run_events where run_id = ${runId} order by version`,
   );
   return result.rows.map((raw) => {
     const row = raw as {
@@ -82,6 +84,7 @@ export async function listRunEvents(
       status: string;
       outcome: string | null;
       phase: string | null;
+      attempt: number;
     };
     return { ...row, at: new Date(row.at) };
   });

@@ -495,17 +495,18 @@ describe.concurrent("operation_run_events", () => {
     const final = await readRun(database, run.id);
 
     const { rows } = await database.pool.query(
-      "select version, status, outcome, phase from operation_run_events where run_id = $1 order by version",
+      "select version, status, outcome, phase, attempt from operation_run_events where run_id = $1 order by version",
       [run.id],
     );
     expect(rows).toEqual([
-      { version: 1, status: "queued", outcome: null, phase: null },
-      { version: 2, status: "running", outcome: null, phase: null },
-      { version: 3, status: "running", outcome: null, phase: "resolve_scope" },
-      { version: 4, status: "running", outcome: null, phase: "resolve_scope" },
-      { version: 5, status: "running", outcome: null, phase: "capture_evidence" },
-      { version: 7, status: "running", outcome: null, phase: "finalize" },
-      { version: 8, status: "completed", outcome: "succeeded", phase: "finalize" },
+      { version: 1, status: "queued", outcome: null, phase: null, attempt: 0 },
+      { version: 2, status: "running", outcome: null, phase: null, attempt: 1 },
+      { version: 3, status: "running", outcome: null, phase: "resolve_scope", attempt: 1 },
+      // A new attempt starts in no phase: its predecessor's phase is not its own.
+      { version: 4, status: "running", outcome: null, phase: null, attempt: 2 },
+      { version: 5, status: "running", outcome: null, phase: "capture_evidence", attempt: 2 },
+      { version: 7, status: "running", outcome: null, phase: "finalize", attempt: 2 },
+      { version: 8, status: "completed", outcome: "succeeded", phase: "finalize", attempt: 2 },
     ]);
     expect(final.version).toBe(8);
   });

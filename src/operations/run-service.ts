@@ -101,8 +101,8 @@ export function createRunService(deps: RunServiceDeps) {
     const result = await db.execute(sql`with updated as (
         update operation_runs set ${set}, ${BUMP} where ${where} returning ${RUN_COLUMNS}
       ), event as (
-        insert into operation_run_events (run_id, version, at, status, outcome, phase)
-        select id, version, ${now()}, status, outcome, ${PHASE_OF_ROW}
+        insert into operation_run_events (run_id, version, at, status, outcome, phase, attempt)
+        select id, version, ${now()}, status, outcome, ${PHASE_OF_ROW}, attempt
         from updated
         on conflict do nothing
       )
@@ -145,8 +145,8 @@ export function createRunService(deps: RunServiceDeps) {
                 max_attempts => ${maxAttempts}::int)).id
               where id = ${row.id} returning ${RUN_COLUMNS}
             ), event as (
-              insert into operation_run_events (run_id, version, at, status, outcome, phase)
-              select id, version, ${now()}, status, outcome, null from updated
+              insert into operation_run_events (run_id, version, at, status, outcome, phase, attempt)
+              select id, version, ${now()}, status, outcome, null, attempt from updated
             )
             select * from updated`);
           row = withJob.rows[0] as Row;
@@ -169,8 +169,11 @@ export function createRunService(deps: RunServiceDeps) {
     async beginAttempt(runId: string, worker: { workerId: string; jobId: number }): Promise<OperationRun | undefined> {
       const at = now();
       const row = await guardedUpdateWithEvent(
+        // A new attempt has entered no phase yet (and waits for nothing): its predecessor's progress
+        // would describe work this attempt is not doing.
         sql`status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, ${at}),
-            heartbeat_at = ${at}, worker_id = ${worker.workerId}, job_id = ${worker.jobId}`,
+            heartbeat_at = ${at}, worker_id = ${worker.workerId}, job_id = ${worker.jobId},
+            context = context - 'progress'`,
         sql`id = ${runId} and status in ('queued', 'running')`,
       );
       if (row === undefined) return undefined;
@@ -314,8 +317,8 @@ export function createRunService(deps: RunServiceDeps) {
           ${BUMP}
         where ${where} returning ${RUN_COLUMNS}
       ), event as (
-        insert into operation_run_events (run_id, version, at, status, outcome, phase)
-        select id, version, ${at}, status, outcome, ${PHASE_OF_ROW} from updated
+        insert into operation_run_events (run_id, version, at, status, outcome, phase, attempt)
+        select id, version, ${at}, status, outcome, ${PHASE_OF_ROW}, attempt from updated
         on conflict do nothing
       ), notification as (
         insert into notifications (user_id, workspace_id, run_id, title, body, url, created_at)

@@ -7,13 +7,12 @@
  * @module
  */
 import path from "node:path";
-import { createBaselineProfile, getBaselineProfile } from "../../baselines/baseline-profiles.js";
+import { createBaselineProfile } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import { describeFindingCounts } from "../../baselines/drift-findings.js";
 import { loadConfig } from "../../config/config.js";
 import { createDemoTenants, type DemoTenant } from "../../inventory/sample-tenant-generator.js";
 import { addTenant } from "../../inventory/tenants.js";
-import { OperatorError } from "../../shared/operator-error.js";
 import { type GlobalOptions, withCliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { sayQueued, startLocalWorker, stopLocalWorker, watchAndReport } from "./operations-commands.js";
@@ -115,19 +114,15 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
   });
 }
 
-async function ensureProfile(workspaceId: string, db: Parameters<typeof getBaselineProfile>[0], source: DemoTenant) {
-  try {
-    return await getBaselineProfile(db, workspaceId, PROFILE_NAME);
-  } catch (error) {
-    if (!(error instanceof OperatorError && error.code === "not_found")) throw error;
-    return createBaselineProfile(db, {
-      workspaceId,
-      name: PROFILE_NAME,
-      sourceTenant: source.displayName,
-      ignoreVersionSuffix: true,
-      reportUnexpected: true,
-    });
-  }
+async function ensureProfile(workspaceId: string, db: Parameters<typeof createBaselineProfile>[0], source: DemoTenant) {
+  const { profile } = await createBaselineProfile(db, {
+    workspaceId,
+    name: PROFILE_NAME,
+    sourceTenant: source.displayName,
+    ignoreVersionSuffix: true,
+    reportUnexpected: true,
+  });
+  return profile;
 }
 
 /** The findings the engine must report for a demo tenant under the demo profile (version suffix ignored, unexpected reported). */

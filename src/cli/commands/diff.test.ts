@@ -140,3 +140,25 @@ describe("formatDiffReport", () => {
     expect(text).toContain('Unknown (may be in an unreadable file): iOS app protection policy "iOS BYOD"');
   });
 });
+
+describe("diffExportFolders on an empty folder", () => {
+  it("refuses it (export_folder_empty) instead of reporting every policy missing", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const empty = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-diff-empty-"));
+    const other = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-diff-one-"));
+    writeFileSync(path.join(empty, "readme.txt"), "not an export");
+    writeFileSync(
+      path.join(other, "p.json"),
+      '{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","displayName":"P"}',
+    );
+    try {
+      await expect(diffExportFolders(empty, other)).rejects.toMatchObject({ code: "export_folder_empty" });
+      await expect(diffExportFolders(other, empty)).rejects.toMatchObject({ code: "export_folder_empty" });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});

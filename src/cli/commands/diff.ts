@@ -78,7 +78,8 @@ async function readSide(dir: string, signal: AbortSignal | undefined) {
  * policy that may be in an unreadable current file is left out of the findings (it is `unknown`,
  * not missing); the unreadable files are listed in the report.
  *
- * @throws {OperatorError} `export_folder_missing` – a folder is missing; `evidence_source_unreachable` – it cannot be read
+ * @throws {OperatorError} `export_folder_missing` – a folder is missing; `export_folder_empty` – it
+ *   holds no `*.json` file; `evidence_source_unreachable` – it cannot be read
  * @see DESIGN.md §10
  */
 export async function diffExportFolders(
@@ -90,6 +91,15 @@ export async function diffExportFolders(
   await assertFolder(currentDir);
   const baseline = await readSide(baselineDir, options.signal);
   const current = await readSide(currentDir, options.signal);
+  for (const [dir, side] of [
+    [baselineDir, baseline],
+    [currentDir, current],
+  ] as const) {
+    // A mistyped or empty folder would otherwise "prove" that every policy is missing or unexpected.
+    if (side.policies.length === 0 && side.unreadable.length === 0) {
+      throw new OperatorError("export_folder_empty", `No *.json policy exports found under ${dir}.`);
+    }
+  }
   const result = comparePolicies(baseline.policies, current.policies, {
     ignoreVersionSuffix: options.ignoreVersionSuffix ?? false,
     reportUnexpected: true,

@@ -18,13 +18,13 @@ import {
   describeTerminalNotification,
   describeTimelineEvent,
 } from "../../operations/run-presenter.js";
-import { getRun, listRunEvents, listRuns } from "../../operations/run-queries.js";
+import { findRun, getRun, listRunEvents, listRuns } from "../../operations/run-queries.js";
 import type { OperationRun } from "../../operations/run-record.js";
 import { captureResultSchema, compareResultSchema, parseUntrusted } from "../../operations/run-record.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import type { CliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
-import { renderRunLine } from "../render.js";
+import { describeRunSubject, type RunNames, renderRunLine } from "../render.js";
 import { shutdownSignal } from "../shutdown.js";
 import { watchRuns } from "../watch.js";
 
@@ -75,16 +75,16 @@ export async function baselinesCreate(
     reportUnexpected?: boolean;
   },
 ): Promise<number> {
-  const profile = await createBaselineProfile(ctx.runtime.database.db, {
+  const { profile, created } = await createBaselineProfile(ctx.runtime.database.db, {
     workspaceId: ctx.workspace.id,
     name: options.name,
     sourceTenant: options.sourceTenant,
-    policyKinds: options.kinds ? options.kinds.split(",") : [],
+    policyKinds: options.kinds === undefined ? [] : options.kinds.split(","),
     ignoreVersionSuffix: options.ignoreVersionSuffix === true,
     reportUnexpected: options.reportUnexpected === true,
   });
-  ctx.emit({ profile });
-  ctx.say(`Baseline profile created: ${profile.name}`);
+  ctx.emit({ profile, created });
+  ctx.say(created ? `Baseline profile created: ${profile.name}` : `Baseline profile already exists: ${profile.name}`);
   return EXIT_OK;
 }
 
@@ -141,6 +141,9 @@ function startDeps(ctx: CliContext) {
   return { db: ctx.runtime.database.db, runs: ctx.runtime.runs, maxAttempts: ctx.runtime.config.runMaxAttempts };
 }
 
+/** How long a run watched with --no-worker may stay queued before the CLI suggests starting a worker, ms. */
+const NO_WORKER_HINT_AFTER_MS = 5_000;
+
 /** Print the queued toast, then (unless detached) watch the run to its end with an in-process worker. */
 async function followRun(
   ctx: CliContext,
@@ -153,10 +156,22 @@ async function followRun(
     return EXIT_OK;
   }
   const worker = options.worker === false ? undefined : await startLocalWorker(ctx);
+  // Without a worker here, say so if nobody picks the run up, instead of showing "Queued" forever.
+  const hint =
+    worker === undefined
+      ? setTimeout(() => {
+          void findRun(ctx.runtime.database.db, ctx.workspace.id, started.run.id).then((run) => {
+            if (run?.status === "queued") {
+              ctx.say("Still queued: no worker has picked it up. Start one with: npx tenantpilot worker");
+            }
+          });
+        }, NO_WORKER_HINT_AFTER_MS)
+      : undefined;
   let finals: OperationRun[] = [];
   try {
     finals = await watchAndReport(ctx, [started.run.id]);
   } finally {
+    clearTimeout(hint);
     if (worker) await stopLocalWorker(ctx, worker, [started.run.id]);
   }
   const final = finals[0];
@@ -200,7 +215,11 @@ export async function startLocalWorker(ctx: CliContext, options: { dedicated?: b
  * Stop a command's worker: on Ctrl+C its own runs record their interruption and runs it picked up
  * for other commands go back to the queue; otherwise let what it picked up finish.
  */
-export async function stopLocalWorker(ctx: CliContext, worker: WorkerHandle, ownRunIds: readonly string[]): Promise<void> {
+export async function stopLocalWorker(
+  ctx: CliContext,
+  worker: WorkerHandle,
+  ownRunIds: readonly string[],
+): Promise<void> {
   if (shutdownSignal.aborted) {
     await worker.stop("interrupt", ownRunIds);
     return;
@@ -214,14 +233,13 @@ export async function stopLocalWorker(ctx: CliContext, worker: WorkerHandle, own
 
 /** Watch runs live, then print each one's terminal notification. */
 export async function watchAndReport(ctx: CliContext, runIds: string[]): Promise<OperationRun[]> {
-  const tenants = await listTenants(ctx.runtime.database.db, ctx.workspace.id);
-  const tenantNames = new Map(tenants.map((tenant) => [tenant.id, tenant.name]));
+  const names = await loadRunNames(ctx);
   const finals = await watchRuns({
     db: ctx.runtime.database.db,
     connectionString: ctx.runtime.database.connectionString,
     workspaceId: ctx.workspace.id,
     runIds,
-    tenantNames,
+    names,
     staleAfterMs: ctx.runtime.config.staleAfterMs,
     write: (line) => ctx.say(`  ${line}`),
     signal: shutdownSignal,
@@ -232,10 +250,23 @@ export async function watchAndReport(ctx: CliContext, runIds: string[]): Promise
   }
   for (const run of finals) {
     const note = describeTerminalNotification(run);
-    const tenantName = run.tenantId ? tenantNames.get(run.tenantId) : undefined;
-    ctx.say(`${tenantName ? `${tenantName}: ` : ""}${joinNotification(note.title, note.body)}`);
+    const subject = describeRunSubject(run, names);
+    ctx.say(`${subject ? `${subject}: ` : ""}${joinNotification(note.title, note.body)}`);
   }
   return finals;
+}
+
+/** Names of the workspace's tenants and profiles, for run lines. */
+async function loadRunNames(ctx: CliContext): Promise<RunNames> {
+  const db = ctx.runtime.database.db;
+  const [tenants, profiles] = await Promise.all([
+    listTenants(db, ctx.workspace.id),
+    listBaselineProfiles(db, ctx.workspace.id),
+  ]);
+  return {
+    tenants: new Map(tenants.map((tenant) => [tenant.id, tenant.name])),
+    profiles: new Map(profiles.map((profile) => [profile.id, profile.name])),
+  };
 }
 
 /** Title and body as one line, without repeating a sentence the title already says. */
@@ -261,12 +292,12 @@ export async function runsList(
     ...(tenantId ? { tenantId } : {}),
     ...(options.limit ? { limit: Number.parseInt(options.limit, 10) } : {}),
   });
-  const tenants = new Map((await listTenants(db, ctx.workspace.id)).map((tenant) => [tenant.id, tenant.name]));
+  const names = await loadRunNames(ctx);
   const now = ctx.runtime.now();
   ctx.emit({ runs: runs.map((run) => toPublicRun(run)) });
   for (const run of runs) {
     ctx.say(
-      `${run.id}  ${run.createdAt.toISOString()}  ${renderRunLine(run, run.tenantId ? (tenants.get(run.tenantId) ?? null) : null, now, ctx.runtime.config.staleAfterMs)}`,
+      `${run.id}  ${run.createdAt.toISOString()}  ${renderRunLine(run, describeRunSubject(run, names), now, ctx.runtime.config.staleAfterMs)}`,
     );
   }
   if (runs.length === 0) ctx.say("No operation runs.");
@@ -278,24 +309,18 @@ export async function runsShow(ctx: CliContext, runId: string, options: { diagno
   const db = ctx.runtime.database.db;
   const run = await getRun(db, ctx.workspace.id, runId);
   const events = await listRunEvents(db, run.id);
-  const tenants = new Map((await listTenants(db, ctx.workspace.id)).map((tenant) => [tenant.id, tenant.name]));
-  const shown = options.diagnostics ? run : toPublicRun(run);
-  ctx.emit({ run: shown, events });
-  ctx.say(
-    renderRunLine(
-      run,
-      run.tenantId ? (tenants.get(run.tenantId) ?? null) : null,
-      ctx.runtime.now(),
-      ctx.runtime.config.staleAfterMs,
-    ),
-  );
-  ctx.say(`Run ${run.id} · attempt ${run.attempt} · created ${run.createdAt.toISOString()}`);
+  const names = await loadRunNames(ctx);
+  ctx.emit({ run: toPublicRun(run, options), events });
+  ctx.say(renderRunLine(run, describeRunSubject(run, names), ctx.runtime.now(), ctx.runtime.config.staleAfterMs));
+  const attempt = run.attempt === 0 ? "not started" : `attempt ${run.attempt}`;
+  ctx.say(`Run ${run.id} · ${attempt} · created ${run.createdAt.toISOString()}`);
   ctx.say("Timeline:");
   let previous = "";
   for (const event of events) {
     const label = describeTimelineEvent(run.type, event);
-    if (label !== previous) ctx.say(`  ${event.at.toISOString()}  ${label}`);
-    previous = label;
+    const key = `${event.attempt}:${label}`; // a resumed attempt repeats phases: show them again
+    if (key !== previous) ctx.say(`  ${event.at.toISOString()}  ${label}`);
+    previous = key;
   }
   const counts = describeSummaryCounts(run.type, run.summaryCounts);
   if (counts) ctx.say(`Counts: ${counts}`);
@@ -305,7 +330,7 @@ export async function runsShow(ctx: CliContext, runId: string, options: { diagno
       `${run.outcome === "partially_succeeded" ? "Why partially" : "Reason"}: ${describeFailure(run.failure).message}`,
     );
     if (options.diagnostics) ctx.say(`Diagnostics:\n${run.failure.diagnostics}`);
-    else if (ctx.json === false) ctx.say("(Raw diagnostics: tenantpilot runs show --diagnostics)");
+    else ctx.say(`(Raw diagnostics: tenantpilot runs show ${run.id} --diagnostics)`);
   }
   return EXIT_OK;
 }
@@ -407,7 +432,7 @@ export async function findingsList(
       ? FINDING_KIND_LABELS[finding.kind as DriftFindingKind].one
       : "finding";
     ctx.say(
-      `${finding.tenantName}  ${finding.status}  ${kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
+      `${finding.tenantName} · ${finding.profileName}  ${finding.status}  ${kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
     );
   }
   if (findings.length === 0) ctx.say("No drift findings match.");

@@ -1,0 +1,1 @@
+ALTER TABLE "operation_run_events" ADD COLUMN "attempt" integer DEFAULT 0 NOT NULL;
