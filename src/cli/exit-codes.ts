@@ -26,5 +26,10 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   interrupted: EXIT_FAILED,
   cancelled: EXIT_FAILED,
   database_unavailable: EXIT_FAILED,
+  unauthenticated: EXIT_BAD_INPUT,
+  sign_in_failed: EXIT_BAD_INPUT,
+  sign_in_rate_limited: EXIT_FAILED,
+  csrf_failed: EXIT_BAD_INPUT,
+  payload_too_large: EXIT_BAD_INPUT,
   internal_error: EXIT_FAILED,
 };

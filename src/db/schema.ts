@@ -325,3 +325,54 @@ export const notifications = pgTable(
     index("notifications_user_unread").on(t.userId, t.createdAt.desc()),
   ],
 );
+
+/** Browser sessions. The cookie carries a random token; only its sha256 is stored. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    /** sha256 hex of the session token in the cookie. */
+    tokenHash: text("token_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Synchronizer token every state-changing form and htmx request must echo. */
+    csrfToken: text("csrf_token").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
+/** Per-user API tokens for the JSON API and the CLI's --server mode; only a hash is stored. */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** sha256 hex of the token. */
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("api_tokens_user").on(t.userId)],
+);
+
+/** Sign-in attempts, for the failed sign-in rate limit (by email and by client address). */
+export const signInAttempts = pgTable(
+  "sign_in_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    email: text("email").notNull(),
+    clientAddress: text("client_address").notNull(),
+    succeeded: boolean("succeeded").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("sign_in_attempts_email_at").on(sql`lower(${t.email})`, t.at),
+    index("sign_in_attempts_address_at").on(t.clientAddress, t.at),
+  ],
+);

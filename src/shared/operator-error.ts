@@ -21,6 +21,11 @@ export const OPERATOR_ERRORS = {
   interrupted: "The operation was interrupted before it finished: its worker was stopped. Start it again to redo it.",
   cancelled: "The operation was cancelled.",
   database_unavailable: "The database could not be started or reached.",
+  unauthenticated: "Sign in to continue.",
+  sign_in_failed: "The email address or password is not right.",
+  sign_in_rate_limited: "Too many failed sign-ins. Wait 15 minutes and try again.",
+  csrf_failed: "This form has expired or did not come from TenantPilot. Reload the page and try again.",
+  payload_too_large: "The request is too large.",
   internal_error: "The operation failed unexpectedly. The details were recorded.",
 } as const;
 

@@ -1,0 +1,65 @@
+/**
+ * The page frame: document head, header with the signed-in operator and sign-out, and the main
+ * area. Every page renders through it. htmx sends the CSRF token on every request it makes.
+ * @module
+ */
+
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import type { Operator } from "../../access/authentication.js";
+import { CSRF_FIELD } from "../middleware/csrf.js";
+
+/** Props of {@link Layout}. */
+export interface LayoutProps {
+  title: string;
+  operator?: Operator | undefined;
+  csrfToken?: string | undefined;
+  children?: Child;
+}
+
+/** A full HTML page (with a doctype: STACK.md G23). */
+export function Layout({ title, operator, csrfToken, children }: LayoutProps) {
+  return (
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${title} · TenantPilot`}</title>
+          <link rel="stylesheet" href="/assets/app.css" />
+          <script src="/assets/htmx.min.js" defer></script>
+        </head>
+        <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
+          <header class="topbar">
+            <a class="brand" href="/">
+              TenantPilot
+            </a>
+            {operator ? (
+              <form method="post" action="/sign-out" class="signout">
+                <span class="who">{operator.displayName}</span>
+                <input type="hidden" name={CSRF_FIELD} value={csrfToken ?? ""} />
+                <button type="submit">Sign out</button>
+              </form>
+            ) : null}
+          </header>
+          <main>{children}</main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+/** An error page: the operator-safe sentence and a way back. */
+export function ErrorPage({ message, operator }: { message: string; operator?: Operator | undefined }) {
+  return (
+    <Layout title="Something went wrong" operator={operator}>
+      <section class="error">
+        <h1>{message}</h1>
+        <p>
+          <a href="/">Back to TenantPilot</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * The Hono environment of the web app: dependencies and what the session middleware found.
+ * @module
+ */
+import type { Logger } from "pino";
+import type { Operator } from "../access/authentication.js";
+import type { Db } from "../db/database.js";
+import type { RunService } from "../operations/run-service.js";
+
+/** What routes need, passed once to createApp. */
+export interface WebDeps {
+  db: Db;
+  runs: RunService;
+  logger: Logger;
+  now: () => Date;
+  /** Job attempts of runs started from the web. */
+  runMaxAttempts: number;
+  staleAfterMs: number;
+  /** True behind TLS (sets the Secure cookie flag). (Default: false) */
+  secureCookies?: boolean;
+}
+
+/** Hono env: `c.var.operator` is set by the session middleware when someone is signed in. */
+export interface AppEnv {
+  Variables: {
+    operator: Operator | undefined;
+    /** The session's synchronizer token (cookie sessions only). */
+    csrfToken: string | undefined;
+    /** How the request authenticated. */
+    authenticatedBy: "session" | "api_token" | undefined;
+  };
+}
