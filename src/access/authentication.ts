@@ -170,3 +170,23 @@ export async function revokeApiToken(db: Db, userId: string, tokenId: string, no
     .returning({ id: apiTokens.id });
   return rows.length === 1;
 }
+
+/** The account the first start creates so someone can sign in. */
+export const FIRST_ADMIN_EMAIL = "admin@tenantpilot.local";
+
+/**
+ * On the first start (no account can sign in yet) create an owner account for `workspaceId` with a
+ * random password. The password exists only in the return value: show it once.
+ * @returns the new credentials, or undefined when an account with a password already exists
+ */
+export async function ensureFirstAdmin(
+  db: Db,
+  memberOf: (userId: string) => Promise<void>,
+): Promise<{ email: string; password: string } | undefined> {
+  const existing = await db.execute(sql`select 1 from users where password_hash is not null limit 1`);
+  if (existing.rows.length > 0) return undefined;
+  const password = randomBytes(12).toString("base64url");
+  const userId = await createUser(db, { email: FIRST_ADMIN_EMAIL, displayName: "Administrator", password });
+  await memberOf(userId);
+  return { email: FIRST_ADMIN_EMAIL, password };
+}

@@ -26,6 +26,7 @@ import {
   tenantsAdd,
   tenantsList,
 } from "./commands/operations-commands.js";
+import { serveCommand } from "./commands/serve-command.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED } from "./exit-codes.js";
 import { installShutdownHandlers, requestShutdown } from "./shutdown.js";
@@ -94,6 +95,18 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .command("worker")
     .description("run a worker until Ctrl+C (logs JSON to stderr at LOG_LEVEL, default info)")
     .action(act((global) => withCliContext(global, workerCommand, { defaultLogLevel: "info" })));
+
+  program
+    .command("serve")
+    .description(
+      "run the web app until Ctrl+C (WEB_HOST, WEB_PORT); the first start prints an administrator's password",
+    )
+    .option("--with-worker", "also run a worker in this process")
+    .action(
+      act((global, options: { withWorker?: boolean }) =>
+        withCliContext(global, (ctx) => serveCommand(ctx, options), { defaultLogLevel: "info" }),
+      ),
+    );
 
   program
     .command("diff")

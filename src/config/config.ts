@@ -27,6 +27,12 @@ const envSchema = z.object({
   RUN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(5),
   /** Artificial delay per evidence entry read, ms: lets a demo or a crash test watch a capture. (Default: 0) */
   EVIDENCE_READ_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** Address the web app listens on. (Default: 127.0.0.1) */
+  WEB_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Port of the web app; below 32768 (STACK.md G10). (Default: 3000) */
+  WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Set when TenantPilot is served over TLS (behind a proxy): cookies get the Secure flag. (Default: false) */
+  WEB_SECURE_COOKIES: z.enum(["true", "false"]).default("false"),
   /** pino log level (logs go to stderr as JSON). (Default: "info" for `tenantpilot worker`, "fatal" for interactive commands) */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
 });
@@ -57,6 +63,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reaperIntervalMs: e.REAPER_INTERVAL_MS,
     runMaxAttempts: e.RUN_MAX_ATTEMPTS,
     evidenceReadDelayMs: e.EVIDENCE_READ_DELAY_MS,
+    webHost: e.WEB_HOST,
+    webPort: e.WEB_PORT,
+    secureCookies: e.WEB_SECURE_COOKIES === "true",
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -144,3 +144,34 @@ describe("bad requests", () => {
     expect(await missing.text()).not.toMatch(/Error:|\bat \S+ \(/);
   });
 });
+
+describe("ensureFirstAdmin", () => {
+  dbTest(
+    "creates one owner with a random password on the first start only, and it can sign in",
+    async ({ database }) => {
+      const { ensureFirstAdmin } = await import("../access/authentication.js");
+      const memberships: string[] = [];
+      const first = await ensureFirstAdmin(database.db, async (userId) => {
+        memberships.push(userId);
+        await ensureWorkspace(database.db, {
+          name: "Local workspace",
+          slug: "local",
+          memberUserId: userId,
+          role: "owner",
+        });
+      });
+      expect(first?.email).toBe("admin@tenantpilot.local");
+      expect(first?.password.length).toBeGreaterThanOrEqual(12);
+      expect(memberships).toHaveLength(1);
+      expect(await ensureFirstAdmin(database.db, async () => undefined)).toBeUndefined();
+      const stored = await database.pool.query("select password_hash from users where email = $1", [first?.email]);
+      expect(stored.rows[0].password_hash).toMatch(/^\$argon2id\$/);
+      expect(stored.rows[0].password_hash).not.toContain(first?.password);
+      const response = await appFor(database).request(
+        `${ORIGIN}/sign-in`,
+        form({ email: first?.email ?? "", password: first?.password ?? "" }),
+      );
+      expect(response.status).toBe(303);
+    },
+  );
+});
