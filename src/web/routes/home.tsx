@@ -5,19 +5,12 @@
  */
 import { Hono } from "hono";
 import { listWorkspaceAccess } from "../../access/access-policy.js";
-import type { Operator } from "../../access/authentication.js";
 import { listTenants } from "../../inventory/tenants.js";
 import { describeShellItem } from "../../operations/run-presenter.js";
 import { listActiveRuns } from "../../operations/run-queries.js";
-import { OperatorError } from "../../shared/operator-error.js";
+import { requireOperator } from "../require-operator.js";
 import { Layout } from "../views/layout.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
-
-/** The signed-in operator. @throws {OperatorError} unauthenticated */
-export function requireOperator(operator: Operator | undefined): Operator {
-  if (operator === undefined) throw new OperatorError("unauthenticated", "no session");
-  return operator;
-}
 
 /** Route `/`. */
 export function homeRoutes(deps: WebDeps) {
