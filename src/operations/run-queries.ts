@@ -33,9 +33,21 @@ export interface RunListFilter {
   /** A stored status (`queued`, `running`, `completed`) or outcome (`failed`, …). */
   status?: string;
   tenantId?: string;
+  /** Runs started by this user (`initiator_user_id`). */
+  initiatorUserId?: string;
+  /** Runs started without a user by this label (`initiator_label`: "cli", "demo", "system"). */
+  initiatorLabel?: string;
+  /** Runs created at or after this time (inclusive). */
+  createdFrom?: Date;
+  /** Runs created before this time (exclusive). */
+  createdUntil?: Date;
   /** Page size. (Default: 50, max 500) */
   limit?: number;
-  /** Keyset cursor: runs created before this run (exclusive). */
+  /**
+   * Keyset cursor: runs created before this run (exclusive). When the run `id` still exists its
+   * stored `created_at` is used, since a `Date` holds milliseconds and the column microseconds (a
+   * cursor from a `Date` alone could return its own run again).
+   */
   before?: { createdAt: Date; id: string };
 }
 
@@ -51,7 +63,17 @@ export async function listRuns(db: Db, workspaceId: string, filter: RunListFilte
     );
   }
   if (filter.tenantId) conditions.push(sql`tenant_id = ${filter.tenantId}`);
-  if (filter.before) conditions.push(sql`(created_at, id) < (${filter.before.createdAt}, ${filter.before.id})`);
+  if (filter.initiatorUserId) conditions.push(sql`initiator_user_id = ${filter.initiatorUserId}`);
+  if (filter.initiatorLabel) conditions.push(sql`initiator_label = ${filter.initiatorLabel}`);
+  if (filter.createdFrom) conditions.push(sql`created_at >= ${filter.createdFrom}`);
+  if (filter.createdUntil) conditions.push(sql`created_at < ${filter.createdUntil}`);
+  if (filter.before) {
+    const { createdAt, id } = filter.before;
+    const exact = UUID.test(id)
+      ? sql`coalesce((select c.created_at from operation_runs c where c.id = ${id} and c.workspace_id = ${workspaceId}), ${createdAt})`
+      : sql`${createdAt}`;
+    conditions.push(sql`(created_at, id) < (${exact}, ${id})`);
+  }
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
   const result = await db.execute(sql`select ${OPERATION_RUN_COLUMNS} from operation_runs
     where ${sql.join(conditions, sql` and `)} order by created_at desc, id desc limit ${limit}`);

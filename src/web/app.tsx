@@ -16,6 +16,7 @@ import { csrfMiddleware } from "./middleware/csrf.js";
 import { sessionMiddleware } from "./middleware/session.js";
 import { authRoutes } from "./routes/auth.js";
 import { homeRoutes } from "./routes/home.js";
+import { operationsRoutes } from "./routes/operations.js";
 import { ErrorPage } from "./views/layout.js";
 import type { AppEnv, WebDeps } from "./web-env.js";
 
@@ -50,6 +51,7 @@ export function createApp(deps: WebDeps) {
   app.get("/assets/app.css", (c) => c.body(CSS, 200, { "content-type": "text/css; charset=utf-8" }));
   app.route("/", authRoutes(deps));
   app.route("/", homeRoutes(deps));
+  app.route("/", operationsRoutes(deps));
 
   app.notFound((c) => c.html(<ErrorPage message={OPERATOR_ERRORS.not_found} operator={c.var.operator} />, 404));
   app.onError((error, c) => {
