@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { apiTokens, sessions, signInAttempts, users } from "../db/schema.js";
 import { OperatorError } from "../shared/operator-error.js";
@@ -146,6 +146,30 @@ export async function createApiToken(db: Db, userId: string, name: string): Prom
     .returning({ id: apiTokens.id });
   if (!row) throw new Error("createApiToken: insert returned nothing");
   return { id: row.id, token };
+}
+
+/** A user's API token as its owner may see it: never the token or its hash. */
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** A user's API tokens, newest first, revoked ones included. */
+export async function listApiTokens(db: Db, userId: string): Promise<ApiTokenInfo[]> {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      createdAt: apiTokens.createdAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      revokedAt: apiTokens.revokedAt,
+    })
+    .from(apiTokens)
+    .where(eq(apiTokens.userId, userId))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
 }
 
 /** The operator an API token belongs to, or undefined when unknown or revoked. Records its use. */
