@@ -11,6 +11,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { OPERATOR_ERRORS, OperatorError } from "../shared/operator-error.js";
+import { apiRoutes } from "./api/api-routes.js";
 import { HTTP_STATUS_BY_CODE } from "./http-errors.js";
 import { csrfMiddleware } from "./middleware/csrf.js";
 import { sessionMiddleware } from "./middleware/session.js";
@@ -52,6 +53,7 @@ export function createApp(deps: WebDeps) {
   app.route("/", authRoutes(deps));
   app.route("/", homeRoutes(deps));
   app.route("/", operationsRoutes(deps));
+  app.route("/api/v1", apiRoutes(deps));
 
   app.notFound((c) => c.html(<ErrorPage message={OPERATOR_ERRORS.not_found} operator={c.var.operator} />, 404));
   app.onError((error, c) => {

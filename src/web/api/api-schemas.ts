@@ -1,0 +1,168 @@
+/**
+ * The JSON API's shapes as zod schemas: request inputs (parsed, never trusted) and responses (for
+ * the OpenAPI document). One source for validation and documentation.
+ * @module
+ */
+import { z } from "zod";
+import { CAPABILITIES, ROLES } from "../../access/capabilities.js";
+import { OPERATOR_ERRORS } from "../../shared/operator-error.js";
+
+const uuid = z.uuid();
+/** Short filter strings: enough for any real value, too short to carry a payload. */
+const filterText = z.string().min(1).max(200);
+
+/** `:slug` path parameter. */
+export const workspaceSlugSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9-]*$/i);
+
+/** Query of `GET /workspaces/:slug/runs`. */
+export const runListQuerySchema = z.strictObject({
+  type: filterText.optional(),
+  status: filterText.optional(),
+  tenantId: uuid.optional(),
+  /** Page size. (Default: 50, max 500) */
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** The `next` cursor of the previous page. */
+  before: z.string().min(1).max(200).optional(),
+});
+
+/** Query of `GET /workspaces/:slug/findings`. */
+export const findingListQuerySchema = z.strictObject({
+  tenantId: uuid.optional(),
+  profileId: uuid.optional(),
+  status: z.enum(["open", "resolved", "reopened", "active"]).optional(),
+  kind: filterText.optional(),
+  policy: filterText.optional(),
+  path: z.string().min(1).max(1000).optional(),
+});
+
+/** Body of `POST …/capture`: nothing (the profile names its source tenant). */
+export const captureBodySchema = z.strictObject({});
+
+/** Body of `POST …/compare`. */
+export const compareBodySchema = z.strictObject({ tenantId: uuid });
+
+/** Body of `POST /tokens`. */
+export const createTokenBodySchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+// ---- responses (documentation; handlers build them from domain values) ----
+
+const timestamp = z.iso.datetime();
+
+/** `{ error: { code, message, issues? } }`: every non-2xx answer. */
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(OPERATOR_ERRORS) as [keyof typeof OPERATOR_ERRORS, ...(keyof typeof OPERATOR_ERRORS)[]]),
+    message: z.string(),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe("Only for invalid_input: which fields are wrong."),
+  }),
+});
+
+export const workspaceSchema = z.object({
+  id: uuid,
+  slug: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  capabilities: z.array(z.enum(CAPABILITIES)),
+});
+
+export const tenantSchema = z.object({
+  id: uuid,
+  name: z.string(),
+  entraTenantId: z.string().nullable(),
+  evidenceSource: z.object({ kind: z.string() }).nullable().describe("The kind only; paths are not disclosed."),
+  createdAt: timestamp,
+});
+
+export const baselineProfileSchema = z.object({
+  id: uuid,
+  name: z.string(),
+  sourceTenantId: uuid,
+  policyKinds: z.array(z.string()),
+  ignoreVersionSuffix: z.boolean(),
+  reportUnexpected: z.boolean(),
+  createdAt: timestamp,
+});
+
+const progressSchema = z
+  .object({ mode: z.enum(["none", "activity", "counted", "phased", "composite"]), label: z.string() })
+  .loose()
+  .describe("The ProgressView (DESIGN.md §3): `percent` only in counted mode; phases, parts by mode.");
+
+export const runSchema = z.object({
+  id: uuid,
+  workspaceId: uuid,
+  tenantId: uuid.nullable(),
+  type: z.string(),
+  initiatorUserId: uuid.nullable(),
+  initiatorLabel: z.string().nullable(),
+  status: z.enum(["queued", "running", "completed"]),
+  outcome: z.string().nullable(),
+  context: z.record(z.string(), z.unknown()),
+  summaryCounts: z.record(z.string(), z.number()),
+  failure: z
+    .object({ code: z.string(), message: z.string(), diagnostics: z.string().optional() })
+    .nullable()
+    .describe("`diagnostics` only for members with operations.diagnostics."),
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  completedAt: timestamp.nullable(),
+  heartbeatAt: timestamp.nullable(),
+  attempt: z.number().int(),
+  version: z.number().int(),
+  headline: z.string(),
+  progress: progressSchema,
+});
+
+export const runListSchema = z.object({
+  runs: z.array(runSchema),
+  next: z.string().nullable().describe("Pass as `before` for the next page; null on the last page."),
+});
+
+export const startRunResponseSchema = z.object({
+  run: runSchema,
+  created: z.boolean().describe("False when the same work was already active: `run` is that run."),
+  toast: z.object({
+    title: z.string(),
+    body: z.string(),
+    action: z.object({ label: z.string(), url: z.string() }),
+  }),
+});
+
+export const findingSchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  tenantName: z.string(),
+  profileId: uuid,
+  profileName: z.string(),
+  kind: z.string(),
+  policyKind: z.string(),
+  policyName: z.string(),
+  path: z.string().nullable(),
+  expected: z.unknown().optional(),
+  actual: z.unknown().optional(),
+  probableRename: z.string().nullable(),
+  status: z.string(),
+  firstSeenAt: timestamp,
+  lastSeenAt: timestamp,
+  resolvedAt: timestamp.nullable(),
+});
+
+export const tokenInfoSchema = z.object({
+  id: uuid,
+  name: z.string(),
+  createdAt: timestamp,
+  lastUsedAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+
+export const createdTokenSchema = z.object({
+  id: uuid,
+  token: z.string().describe("Shown once; only its hash is stored."),
+});

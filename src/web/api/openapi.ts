@@ -1,0 +1,277 @@
+/**
+ * The OpenAPI 3.1 document of `/api/v1`, written from the same zod schemas the routes parse with
+ * (`z.toJSONSchema`), served at `/api/v1/openapi.json`.
+ * @see https://spec.openapis.org/oas/v3.1.0
+ * @module
+ */
+import { z } from "zod";
+import {
+  baselineProfileSchema,
+  captureBodySchema,
+  compareBodySchema,
+  createdTokenSchema,
+  createTokenBodySchema,
+  errorResponseSchema,
+  findingListQuerySchema,
+  findingSchema,
+  runListQuerySchema,
+  runListSchema,
+  runSchema,
+  startRunResponseSchema,
+  tenantSchema,
+  tokenInfoSchema,
+  workspaceSchema,
+} from "./api-schemas.js";
+
+type Method = "get" | "post" | "delete";
+
+/** One documented operation. `path` uses OpenAPI's `{param}` form, relative to /api/v1. */
+export interface ApiOperation {
+  method: Method;
+  path: string;
+  operationId: string;
+  summary: string;
+  /** Capability the caller needs in the workspace (documentation only; the policy decides). */
+  capability?: string;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success responses by status. `null` schema: no body. */
+  responses: Record<number, { description: string; schema: z.ZodType | null }>;
+  /** Error statuses this operation can answer besides 401 and 500. */
+  errors: number[];
+  /** False only for the document itself. (Default: true) */
+  authenticated?: boolean;
+}
+
+const SLUG_DESCRIPTION = "The workspace's slug.";
+const list = <T extends z.ZodType>(key: string, item: T) => z.object({ [key]: z.array(item) });
+
+/** Every route of the JSON API. The test compares this list with the app's routes. */
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  {
+    method: "get",
+    path: "/openapi.json",
+    operationId: "getOpenApiDocument",
+    summary: "This document.",
+    responses: { 200: { description: "The OpenAPI document.", schema: null } },
+    errors: [],
+    authenticated: false,
+  },
+  {
+    method: "get",
+    path: "/workspaces",
+    operationId: "listWorkspaces",
+    summary: "The caller's workspaces with their role and capabilities.",
+    responses: { 200: { description: "Workspaces.", schema: list("workspaces", workspaceSchema) } },
+    errors: [],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/tenants",
+    operationId: "listTenants",
+    summary: "Tenants of a workspace.",
+    capability: "operations.view",
+    responses: { 200: { description: "Tenants by name.", schema: list("tenants", tenantSchema) } },
+    errors: [403, 404],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/baseline-profiles",
+    operationId: "listBaselineProfiles",
+    summary: "Baseline profiles of a workspace.",
+    capability: "operations.view",
+    responses: {
+      200: { description: "Baseline profiles.", schema: list("baselineProfiles", baselineProfileSchema) },
+    },
+    errors: [403, 404],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/runs",
+    operationId: "listRuns",
+    summary: "Operation runs of a workspace, newest first, keyset-paginated (`next` → `before`).",
+    capability: "operations.view",
+    query: runListQuerySchema,
+    responses: { 200: { description: "One page of runs.", schema: runListSchema } },
+    errors: [400, 403, 404],
+  },
+  {
+    method: "get",
+    path: "/runs/{id}",
+    operationId: "getRun",
+    summary: "One operation run with its progress view and headline.",
+    capability: "operations.view",
+    responses: { 200: { description: "The run.", schema: runSchema } },
+    errors: [403, 404],
+  },
+  {
+    method: "post",
+    path: "/workspaces/{slug}/baseline-profiles/{profileId}/capture",
+    operationId: "startBaselineCapture",
+    summary: "Queue a baseline capture of the profile's source tenant.",
+    capability: "baseline.capture",
+    body: captureBodySchema,
+    responses: {
+      202: { description: "Queued.", schema: startRunResponseSchema },
+      200: { description: "The same capture was already active; `run` is that run.", schema: startRunResponseSchema },
+    },
+    errors: [400, 403, 404, 409, 413],
+  },
+  {
+    method: "post",
+    path: "/workspaces/{slug}/baseline-profiles/{profileId}/compare",
+    operationId: "startBaselineCompare",
+    summary: "Queue a compare of a tenant against the profile's latest snapshot.",
+    capability: "baseline.compare",
+    body: compareBodySchema,
+    responses: {
+      202: { description: "Queued.", schema: startRunResponseSchema },
+      200: { description: "The same compare was already active; `run` is that run.", schema: startRunResponseSchema },
+    },
+    errors: [400, 403, 404, 409, 413],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/findings",
+    operationId: "listFindings",
+    summary: "Drift findings of a workspace (up to 500), by tenant, policy and path.",
+    capability: "operations.view",
+    query: findingListQuerySchema,
+    responses: { 200: { description: "Findings.", schema: list("findings", findingSchema) } },
+    errors: [400, 403, 404],
+  },
+  {
+    method: "get",
+    path: "/tokens",
+    operationId: "listApiTokens",
+    summary: "The caller's API tokens (never the token itself).",
+    responses: { 200: { description: "Tokens, newest first.", schema: list("tokens", tokenInfoSchema) } },
+    errors: [],
+  },
+  {
+    method: "post",
+    path: "/tokens",
+    operationId: "createApiToken",
+    summary: "Create an API token for the signed-in user (session only). The token is shown once.",
+    body: createTokenBodySchema,
+    responses: { 201: { description: "The new token.", schema: createdTokenSchema } },
+    errors: [400, 403, 413],
+  },
+  {
+    method: "delete",
+    path: "/tokens/{id}",
+    operationId: "revokeApiToken",
+    summary: "Revoke one of the caller's API tokens.",
+    responses: { 204: { description: "Revoked (also when it already was).", schema: null } },
+    errors: [404],
+  },
+];
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "invalid_input: the body, query or a parameter is malformed; `issues` names the fields.",
+  401: "unauthenticated: no session and no valid API token.",
+  403: "forbidden: a member of the workspace without the capability.",
+  404: "not_found: no such item, or not a member of its workspace (indistinguishable).",
+  409: "A precondition does not hold (no_baseline_snapshot, tenant_not_connected).",
+  413: "payload_too_large: the body is over 64 KiB.",
+  500: "internal_error.",
+};
+
+function toJsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+function toParameters(operation: ApiOperation): unknown[] {
+  const parameters: unknown[] = [];
+  for (const [, name] of operation.path.matchAll(/\{(\w+)\}/g)) {
+    parameters.push({
+      name,
+      in: "path",
+      required: true,
+      schema: name === "slug" ? { type: "string" } : { type: "string", format: "uuid" },
+      ...(name === "slug" ? { description: SLUG_DESCRIPTION } : {}),
+    });
+  }
+  if (operation.query) {
+    const schema = toJsonSchema(operation.query, "input") as {
+      properties?: Record<string, unknown>;
+      required?: string[];
+    };
+    for (const [name, property] of Object.entries(schema.properties ?? {})) {
+      parameters.push({ name, in: "query", required: schema.required?.includes(name) ?? false, schema: property });
+    }
+  }
+  return parameters;
+}
+
+function toOperationObject(operation: ApiOperation): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(operation.responses)) {
+    responses[status] = {
+      description: response.description,
+      ...(response.schema
+        ? { content: { "application/json": { schema: toJsonSchema(response.schema, "output") } } }
+        : {}),
+    };
+  }
+  const authenticated = operation.authenticated ?? true;
+  for (const status of [...operation.errors, ...(authenticated ? [401] : []), 500]) {
+    responses[String(status)] = {
+      description: ERROR_DESCRIPTIONS[status] ?? "Error.",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    };
+  }
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    ...(operation.capability ? { description: `Requires the capability \`${operation.capability}\`.` } : {}),
+    parameters: toParameters(operation),
+    ...(operation.body
+      ? {
+          requestBody: {
+            required: operation.method !== "post" || !operation.path.endsWith("/capture"),
+            content: { "application/json": { schema: toJsonSchema(operation.body, "input") } },
+          },
+        }
+      : {}),
+    responses,
+    security: authenticated ? [{ bearerToken: [] }, { sessionCookie: [] }] : [],
+  };
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The OpenAPI 3.1 document of every operation in {@link API_OPERATIONS}. Built once. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of API_OPERATIONS) {
+    paths[operation.path] ??= {};
+    paths[operation.path]![operation.method] = toOperationObject(operation);
+  }
+  cached = {
+    openapi: "3.1.0",
+    info: {
+      title: "TenantPilot API",
+      version: "1.0.0",
+      description:
+        "Tenants, baseline profiles, operation runs and drift findings. Authenticate with " +
+        "`Authorization: Bearer tp_…` (create a token with POST /tokens from a signed-in session). " +
+        "Errors are `{ error: { code, message } }`.",
+    },
+    servers: [{ url: "/api/v1" }],
+    paths,
+    components: {
+      schemas: { Error: toJsonSchema(errorResponseSchema, "output") },
+      securitySchemes: {
+        bearerToken: { type: "http", scheme: "bearer", description: "A per-user API token (tp_…)." },
+        sessionCookie: { type: "apiKey", in: "cookie", name: "tp_session" },
+      },
+    },
+  };
+  return cached;
+}
