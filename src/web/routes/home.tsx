@@ -1,74 +1,108 @@
 /**
- * The home page: the signed-in operator's workspaces, each with its tenants and active runs as
- * the presenter describes them. Anonymous requests are sent to sign in.
+ * The shell's two contexts (DESIGN.md §1 "shell"): the workspace (global) context on `/` lists every
+ * active run the operator may see, grouped by tenant, beside each workspace's tenants; the tenant
+ * shell `/w/:workspaceSlug/tenants/:tenantId` lists that tenant's active runs. Both stay live through
+ * /events (assets/app.js). Anonymous requests are sent to sign in. A constant number of queries per
+ * page, whatever the number of runs.
  * @module
  */
 import { Hono } from "hono";
-import { listWorkspaceAccess } from "../../access/access-policy.js";
+import { getVisibleTenant, listWorkspaceAccess } from "../../access/access-policy.js";
 import { listTenants } from "../../inventory/tenants.js";
-import { describeShellItem } from "../../operations/run-presenter.js";
-import { listActiveRuns } from "../../operations/run-queries.js";
+import { findLatestChangeSeq, listActiveFeedRuns } from "../../operations/run-feed-queries.js";
+import { OperatorError } from "../../shared/operator-error.js";
 import { requireOperator } from "../require-operator.js";
+import { toActivityEntry } from "../run-event.js";
+import { TenantActivity, WorkspaceActivity } from "../views/activity.js";
 import { Layout } from "../views/layout.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 
-/** Route `/`. */
+/** URL of a tenant shell. */
+export function tenantShellUrl(workspaceSlug: string, tenantId: string): string {
+  return `/w/${encodeURIComponent(workspaceSlug)}/tenants/${encodeURIComponent(tenantId)}`;
+}
+
+/** Routes `/` and `/w/:workspaceSlug/tenants/:tenantId`. */
 export function homeRoutes(deps: WebDeps) {
-  return new Hono<AppEnv>().get("/", async (c) => {
-    const operator = requireOperator(c.var.operator);
-    const workspaces = await listWorkspaceAccess(deps.db, operator.userId);
-    const now = deps.now();
-    const sections = await Promise.all(
-      workspaces.map(async (workspace) => {
-        const [tenants, active] = await Promise.all([
-          listTenants(deps.db, workspace.workspaceId),
-          workspace.can("operations.view") ? listActiveRuns(deps.db, workspace.workspaceId) : Promise.resolve([]),
-        ]);
-        const names = new Map(tenants.map((tenant) => [tenant.id, tenant.name]));
-        const items = active.map((run) =>
-          describeShellItem(run, run.tenantId ? (names.get(run.tenantId) ?? null) : null, now, {
-            staleAfterMs: deps.staleAfterMs,
-          }),
-        );
-        return { workspace, tenants, items };
-      }),
-    );
-    return c.html(
-      <Layout title="Home" operator={operator} csrfToken={c.var.csrfToken}>
-        <h1>Workspaces</h1>
-        {sections.length === 0 ? <p class="muted">You are not a member of any workspace yet.</p> : null}
-        {sections.map(({ workspace, tenants, items }) => (
-          <section class="workspace">
-            <h2>
-              {workspace.name} <span class="muted">· {workspace.role}</span>
-            </h2>
-            <h3>Tenants</h3>
-            {tenants.length === 0 ? (
-              <p class="muted">No tenants yet.</p>
-            ) : (
-              <ul>
-                {tenants.map((tenant) => (
-                  <li>{tenant.name}</li>
-                ))}
-              </ul>
-            )}
-            <h3>Active operations</h3>
-            {items.length === 0 ? (
-              <p class="muted">Nothing is running.</p>
-            ) : (
-              <ul>
-                {items.map((item) => (
-                  <li>
-                    {item.title} · {item.subtitle} · {item.progress.label}
-                    {"detail" in item.progress ? ` · ${item.progress.detail}` : ""}{" "}
-                    <a href={item.action.url}>{item.action.label}</a>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-        ))}
-      </Layout>,
-    );
-  });
+  return new Hono<AppEnv>()
+    .get("/", async (c) => {
+      const operator = requireOperator(c.var.operator);
+      const workspaces = await listWorkspaceAccess(deps.db, operator.userId);
+      const viewable = workspaces.filter((workspace) => workspace.can("operations.view"));
+      // The cursor is read before the snapshot: anything changed after it is replayed by /events.
+      const eventCursor = await findLatestChangeSeq(deps.db);
+      const [tenantLists, active] = await Promise.all([
+        Promise.all(workspaces.map((workspace) => listTenants(deps.db, workspace.workspaceId))),
+        listActiveFeedRuns(
+          deps.db,
+          viewable.map((workspace) => workspace.workspaceId),
+        ),
+      ]);
+      const now = deps.now();
+      const entries = active.map((feedRun) => ({
+        workspaceId: feedRun.run.workspaceId,
+        entry: toActivityEntry(feedRun, { now, staleAfterMs: deps.staleAfterMs }),
+      }));
+      return c.html(
+        <Layout title="Home" operator={operator} csrfToken={c.var.csrfToken} eventCursor={eventCursor}>
+          <h1>Workspaces</h1>
+          {workspaces.length === 0 ? <p class="muted">You are not a member of any workspace yet.</p> : null}
+          {workspaces.map((workspace, index) => {
+            const tenants = tenantLists[index] ?? [];
+            return (
+              <section class="workspace">
+                <h2>
+                  {workspace.name} <span class="muted">· {workspace.role}</span>
+                </h2>
+                <h3>Tenants</h3>
+                {tenants.length === 0 ? (
+                  <p class="muted">No tenants yet.</p>
+                ) : (
+                  <ul class="tenant-list">
+                    {tenants.map((tenant) => (
+                      <li>
+                        <a href={tenantShellUrl(workspace.slug, tenant.id)}>{tenant.name}</a>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {workspace.can("operations.view") ? (
+                  <WorkspaceActivity
+                    workspaceId={workspace.workspaceId}
+                    entries={entries.filter((e) => e.workspaceId === workspace.workspaceId).map((e) => e.entry)}
+                  />
+                ) : null}
+              </section>
+            );
+          })}
+        </Layout>,
+      );
+    })
+    .get("/w/:workspaceSlug/tenants/:tenantId", async (c) => {
+      const operator = requireOperator(c.var.operator);
+      const { tenant, access } = await getVisibleTenant(deps.db, operator.userId, c.req.param("tenantId"));
+      const workspace = (await listWorkspaceAccess(deps.db, operator.userId)).find(
+        (candidate) => candidate.workspaceId === access.workspaceId,
+      );
+      if (workspace === undefined || workspace.slug !== c.req.param("workspaceSlug")) {
+        // The tenant exists in one of the operator's workspaces, but not under this URL.
+        throw new OperatorError("not_found", `tenant ${tenant.id} is not in workspace ${c.req.param("workspaceSlug")}`);
+      }
+      const eventCursor = await findLatestChangeSeq(deps.db);
+      const active = await listActiveFeedRuns(deps.db, [workspace.workspaceId], tenant.id);
+      const now = deps.now();
+      return c.html(
+        <Layout title={tenant.name} operator={operator} csrfToken={c.var.csrfToken} eventCursor={eventCursor}>
+          <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/">{workspace.name}</a> › <span>{tenant.name}</span>
+          </nav>
+          <h1>{tenant.name}</h1>
+          <TenantActivity
+            workspaceId={workspace.workspaceId}
+            tenantId={tenant.id}
+            entries={active.map((feedRun) => toActivityEntry(feedRun, { now, staleAfterMs: deps.staleAfterMs }))}
+          />
+        </Layout>,
+      );
+    });
 }

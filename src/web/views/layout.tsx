@@ -1,6 +1,8 @@
 /**
- * The page frame: document head, header with the signed-in operator and sign-out, and the main
- * area. Every page renders through it. htmx sends the CSRF token on every request it makes.
+ * The page frame: document head, header with the signed-in operator and sign-out, the main area,
+ * and for signed-in operators the live client (/assets/app.js: one SSE stream per browser) with
+ * the region where a run's terminal notification appears. Every page renders through it. htmx
+ * sends the CSRF token on every request it makes.
  * @module
  */
 
@@ -14,11 +16,16 @@ export interface LayoutProps {
   title: string;
   operator?: Operator | undefined;
   csrfToken?: string | undefined;
+  /**
+   * The change cursor the page's run snapshot is at least as new as; the live client replays
+   * changes after it, so nothing between render and connect is missed.
+   */
+  eventCursor?: number | undefined;
   children?: Child;
 }
 
 /** A full HTML page (with a doctype: STACK.md G23). */
-export function Layout({ title, operator, csrfToken, children }: LayoutProps) {
+export function Layout({ title, operator, csrfToken, eventCursor, children }: LayoutProps) {
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -29,8 +36,12 @@ export function Layout({ title, operator, csrfToken, children }: LayoutProps) {
           <title>{`${title} · TenantPilot`}</title>
           <link rel="stylesheet" href="/assets/app.css" />
           <script src="/assets/htmx.min.js" defer></script>
+          {operator ? <script type="module" src="/assets/app.js"></script> : null}
         </head>
-        <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
+        <body
+          hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}
+          data-event-cursor={eventCursor === undefined ? undefined : String(eventCursor)}
+        >
           <header class="topbar">
             <a class="brand" href="/">
               TenantPilot
@@ -44,6 +55,7 @@ export function Layout({ title, operator, csrfToken, children }: LayoutProps) {
             ) : null}
           </header>
           <main>{children}</main>
+          {operator ? <div class="notices" role="status" aria-live="polite" data-notices></div> : null}
         </body>
       </html>
     </>
