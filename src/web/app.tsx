@@ -16,9 +16,12 @@ import { HTTP_STATUS_BY_CODE } from "./http-errors.js";
 import { csrfMiddleware } from "./middleware/csrf.js";
 import { sessionMiddleware } from "./middleware/session.js";
 import { authRoutes } from "./routes/auth.js";
+import { eventsRoutes } from "./routes/events.js";
 import { homeRoutes } from "./routes/home.js";
 import { operationsRoutes } from "./routes/operations.js";
+import { RunEventHub } from "./run-event-hub.js";
 import { ErrorPage } from "./views/layout.js";
+import { PROGRESS_STYLES } from "./views/progress-view.js";
 import type { AppEnv, WebDeps } from "./web-env.js";
 
 /** Largest request body accepted, bytes (forms and API bodies are small). */
@@ -29,7 +32,8 @@ const HTMX = readFileSync(
   path.join(path.dirname(require.resolve("htmx.org/package.json")), "dist", "htmx.min.js"),
   "utf8",
 );
-const CSS = readFileSync(path.join(import.meta.dirname, "views", "app.css"), "utf8");
+const CSS = readFileSync(path.join(import.meta.dirname, "views", "app.css"), "utf8") + PROGRESS_STYLES;
+const APP_JS = readFileSync(path.join(import.meta.dirname, "views", "app.js"), "utf8");
 
 /** Build the app. Pure wiring: every dependency comes in through `deps`. */
 export function createApp(deps: WebDeps) {
@@ -50,6 +54,11 @@ export function createApp(deps: WebDeps) {
     c.body(HTMX, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" }),
   );
   app.get("/assets/app.css", (c) => c.body(CSS, 200, { "content-type": "text/css; charset=utf-8" }));
+  app.get("/assets/app.js", (c) => c.body(APP_JS, 200, { "content-type": "text/javascript; charset=utf-8" }));
+  // One hub per app, fed by the process's one LISTEN connection (deps.runChanges), fanned out to /events.
+  const hub = deps.runChanges ? new RunEventHub(deps) : undefined;
+  if (hub && deps.runChanges) hub.attach(deps.runChanges);
+  app.route("/", eventsRoutes(deps, hub));
   app.route("/", authRoutes(deps));
   app.route("/", homeRoutes(deps));
   app.route("/", operationsRoutes(deps));

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { Operator } from "../access/authentication.js";
 import type { Db } from "../db/database.js";
+import type { RunChangeListener } from "../operations/run-events.js";
 import type { RunService } from "../operations/run-service.js";
 
 /** What routes need, passed once to createApp. */
@@ -16,6 +17,11 @@ export interface WebDeps {
   /** Job attempts of runs started from the web. */
   runMaxAttempts: number;
   staleAfterMs: number;
+  /**
+   * The process's one LISTEN connection (started by the caller). Without it /events only replays
+   * from the client's cursor and sends nothing live.
+   */
+  runChanges?: RunChangeListener;
   /** True behind TLS (sets the Secure cookie flag). (Default: false) */
   secureCookies?: boolean;
 }

@@ -6,6 +6,7 @@
 import { serve } from "@hono/node-server";
 import { ensureFirstAdmin } from "../../access/authentication.js";
 import { ensureWorkspace } from "../../access/workspaces.js";
+import { RunChangeListener } from "../../operations/run-events.js";
 import { createApp } from "../../web/app.js";
 import { type CliContext, DEFAULT_WORKSPACE } from "../cli-context.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -18,7 +19,13 @@ export async function serveCommand(ctx: CliContext, options: { withWorker?: bool
   const admin = await ensureFirstAdmin(database.db, async (userId) => {
     await ensureWorkspace(database.db, { ...DEFAULT_WORKSPACE, memberUserId: userId, role: "owner" });
   });
+  // One LISTEN connection per process, shared by every browser's /events stream (DESIGN.md §7).
+  const runChanges = new RunChangeListener(database.connectionString, {
+    onError: (error) => ctx.runtime.logger.warn({ err: error }, "run change listener: connection lost; reconnecting"),
+  });
+  await runChanges.start();
   const app = createApp({
+    runChanges,
     db: database.db,
     runs: ctx.runtime.runs,
     logger: ctx.runtime.logger,
@@ -41,6 +48,10 @@ export async function serveCommand(ctx: CliContext, options: { withWorker?: bool
   ctx.say("Press Ctrl+C to stop.");
   await untilShutdown();
   await worker?.stop("graceful");
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Live /events streams never end by themselves; without this, close() would wait for every browser.
+  if ("closeAllConnections" in server) server.closeAllConnections();
+  await closed;
+  await runChanges.stop();
   return EXIT_OK;
 }
