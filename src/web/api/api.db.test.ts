@@ -83,9 +83,8 @@ function bearer(token: string, init: RequestInit = {}): RequestInit {
   return { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } };
 }
 
-// hono/csrf's Origin check (src/web/middleware/csrf.ts) treats a body-less non-GET request as a form
-// post and refuses it without an Origin header, even with a Bearer token; a JSON content type passes.
-const DELETE_INIT: RequestInit = { method: "DELETE", headers: { "content-type": "application/json" } };
+// As a script sends it: no Origin, no content type. Token requests skip the cookie-only Origin check.
+const DELETE_INIT: RequestInit = { method: "DELETE" };
 
 function postJson(token: string, body: unknown): RequestInit {
   return bearer(token, {

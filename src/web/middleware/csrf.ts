@@ -21,7 +21,11 @@ export const CSRF_HEADER = "x-csrf-token";
 
 /** Origin check (hono/csrf) for form posts, then the synchronizer token for session requests. */
 export function csrfMiddleware(): MiddlewareHandler<AppEnv>[] {
-  const originCheck = csrf();
+  const honoOriginCheck = csrf();
+  // Token requests carry no cookie, so a cross-site page cannot make them: only cookie sessions
+  // need the Origin check (scripts often send no Origin and no content type on DELETE).
+  const originCheck: MiddlewareHandler<AppEnv> = (c, next) =>
+    c.var.authenticatedBy === "api_token" ? next() : honoOriginCheck(c, next);
   const tokenCheck: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (SAFE_METHODS.has(c.req.method) || c.var.authenticatedBy !== "session") {
       await next();
