@@ -58,7 +58,8 @@ export default async function setup(project: TestProject) {
       rmSync(path.dirname(dataDir), { recursive: true, force: true });
     };
   }
-  const prefix = `t${process.pid}`;
+  // Each project (db, e2e) runs this setup: the project name keeps their databases apart on a shared server.
+  const prefix = `t${process.pid}_${project.name.replaceAll(/[^a-z0-9]/gi, "")}`;
   const template = `${prefix}_template`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -68,7 +69,10 @@ export default async function setup(project: TestProject) {
   );
   for (const { datname } of leftovers.rows) {
     const pid = Number(/^t(\d+)_/.exec(datname)?.[1]);
-    if (pid === process.pid || !isAlive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
+    const ours = datname.startsWith(`${prefix}_`);
+    if (ours || (pid !== process.pid && !isAlive(pid))) {
+      await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
   }
   await admin.query(`create database ${template}`);
   await admin.end();
