@@ -4,6 +4,8 @@
  * only catalogs, validated counts and failure codes, never stored free text.
  * @module
  */
+
+import { describeFindingCounts } from "../baselines/drift/finding-kinds.js";
 import { describeProgress, formatCount, type ProgressOptions, type ProgressView } from "./progress-contract.js";
 import { describeFailure } from "./run-failure.js";
 import {
@@ -361,4 +363,42 @@ export function describeSummaryCounts(runType: unknown, counts: unknown): string
     if (value !== undefined) parts.push(`${formatCount(value)} ${key}`);
   }
   return parts.length === 0 ? undefined : parts.join(" · ");
+}
+
+/**
+ * Result lines of a completed capture or compare for detail views, from the validated
+ * `context.result` only: "Drift findings: 34 (7 missing policies, 27 unexpected policies)",
+ * "Lifecycle: 34 open · 34 new", "Captured: 87 policies · 2 export files unreadable".
+ * @returns no lines for other run types or a missing or malformed result
+ */
+export function describeRunResult(run: OperationRun): string[] {
+  const raw = findContextValue(run.context, "result");
+  if (run.type === "baseline_compare") {
+    const result = parseUntrusted(compareResultSchema, raw);
+    if (result?.findingCount === undefined) return [];
+    const kinds = result.byKind ? ` (${describeFindingCounts(result.byKind)})` : "";
+    const lines = [`Drift findings: ${formatCount(result.findingCount)}${kinds}`];
+    const lifecycle = [
+      result.openFindingCount === undefined ? undefined : `${formatCount(result.openFindingCount)} open`,
+      result.newCount === undefined ? undefined : `${formatCount(result.newCount)} new`,
+      result.reopenedCount === undefined ? undefined : `${formatCount(result.reopenedCount)} reopened`,
+      result.resolvedCount === undefined ? undefined : `${formatCount(result.resolvedCount)} resolved`,
+    ].filter((part): part is string => part !== undefined);
+    if (lifecycle.length > 0) lines.push(`Lifecycle: ${lifecycle.join(" · ")}`);
+    if (result.unknownPolicyCount) {
+      lines.push(
+        `Could not be compared: ${countNoun(result.unknownPolicyCount, "baseline policy", "baseline policies")} (drift unknown)`,
+      );
+    }
+    return lines;
+  }
+  if (run.type === "baseline_capture") {
+    const result = parseUntrusted(captureResultSchema, raw);
+    if (result?.policyCount === undefined) return [];
+    const unreadable = result.unreadableCount
+      ? ` · ${countNoun(result.unreadableCount, "export file", "export files")} unreadable`
+      : "";
+    return [`Captured: ${countNoun(result.policyCount, "policy", "policies")}${unreadable}`];
+  }
+  return [];
 }

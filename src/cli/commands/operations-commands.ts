@@ -7,20 +7,20 @@ import path from "node:path";
 import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import type { DriftFindingKind } from "../../baselines/drift/compare-policies.js";
-import { describeFindingCounts, FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
+import { FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
 import { listExportFiles } from "../../inventory/export-folder-source.js";
 import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
 import { describeFailure } from "../../operations/run-failure.js";
 import {
   describeQueuedToast,
+  describeRunResult,
   describeSummaryCounts,
   describeTerminalNotification,
   describeTimelineEvent,
 } from "../../operations/run-presenter.js";
 import { findRun, getRun, listRunEvents, listRuns } from "../../operations/run-queries.js";
 import type { OperationRun } from "../../operations/run-record.js";
-import { captureResultSchema, compareResultSchema, parseUntrusted } from "../../operations/run-record.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import type { CliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
@@ -324,7 +324,7 @@ export async function runsShow(ctx: CliContext, runId: string, options: { diagno
   }
   const counts = describeSummaryCounts(run.type, run.summaryCounts);
   if (counts) ctx.say(`Counts: ${counts}`);
-  for (const line of describeResultLines(run)) ctx.say(line);
+  for (const line of describeRunResult(run)) ctx.say(line);
   if (run.failure) {
     ctx.say(
       `${run.outcome === "partially_succeeded" ? "Why partially" : "Reason"}: ${describeFailure(run.failure).message}`,
@@ -333,36 +333,6 @@ export async function runsShow(ctx: CliContext, runId: string, options: { diagno
     else ctx.say(`(Raw diagnostics: tenantpilot runs show ${run.id} --diagnostics)`);
   }
   return EXIT_OK;
-}
-
-/** Result lines of a completed capture or compare, from validated `context.result` only. */
-function describeResultLines(run: OperationRun): string[] {
-  const raw = run.context.result;
-  if (run.type === "baseline_compare") {
-    const result = parseUntrusted(compareResultSchema, raw);
-    if (result?.findingCount === undefined) return [];
-    const lines = [
-      `Drift findings: ${result.findingCount}${result.byKind ? ` (${describeFindingCounts(result.byKind)})` : ""}`,
-    ];
-    const lifecycle = [
-      result.openFindingCount !== undefined ? `${result.openFindingCount} open` : undefined,
-      result.newCount !== undefined ? `${result.newCount} new` : undefined,
-      result.reopenedCount !== undefined ? `${result.reopenedCount} reopened` : undefined,
-      result.resolvedCount !== undefined ? `${result.resolvedCount} resolved` : undefined,
-    ].filter(Boolean);
-    if (lifecycle.length > 0) lines.push(`Lifecycle: ${lifecycle.join(" · ")}`);
-    if (result.unknownPolicyCount)
-      lines.push(`Unknown (could not be read): ${result.unknownPolicyCount} baseline policies`);
-    return lines;
-  }
-  if (run.type === "baseline_capture") {
-    const result = parseUntrusted(captureResultSchema, raw);
-    if (result?.policyCount === undefined) return [];
-    return [
-      `Captured: ${result.policyCount} policies${result.unreadableCount ? ` · ${result.unreadableCount} unreadable` : ""}`,
-    ];
-  }
-  return [];
 }
 
 /** `runs watch [ID…]`: the given runs, or every active run of the workspace. */

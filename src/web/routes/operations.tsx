@@ -18,24 +18,18 @@ import {
   type WorkspaceAccess,
 } from "../../access/access-policy.js";
 import { listBaselineProfiles } from "../../baselines/baseline-profiles.js";
-import { describeFindingCounts } from "../../baselines/drift-findings.js";
 import { listTenants } from "../../inventory/tenants.js";
-import { describeProgress, formatCount, type ProgressOptions } from "../../operations/progress-contract.js";
+import { describeProgress, type ProgressOptions } from "../../operations/progress-contract.js";
 import { describeFailure } from "../../operations/run-failure.js";
 import {
   describeRunHeadline,
+  describeRunResult,
   describeSummaryCounts,
   describeTimelineEvent,
   runUrl,
 } from "../../operations/run-presenter.js";
 import { listRunEvents, listRuns, type RunListFilter } from "../../operations/run-queries.js";
-import {
-  captureResultSchema,
-  compareResultSchema,
-  findContextValue,
-  type OperationRun,
-  parseUntrusted,
-} from "../../operations/run-record.js";
+import { findContextValue, type OperationRun } from "../../operations/run-record.js";
 import { getRunTypeInfo, RUN_TYPES } from "../../operations/run-types.js";
 import { DISPLAY_STATUS_CATALOG, normalizeStatus } from "../../operations/status-normalizer.js";
 import { OperatorError } from "../../shared/operator-error.js";
@@ -194,38 +188,6 @@ function findProfileId(run: OperationRun): string | undefined {
   if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) return undefined;
   const profileId = (inputs as { profileId?: unknown }).profileId;
   return typeof profileId === "string" ? profileId : undefined;
-}
-
-/** Result lines of a completed capture or compare, from validated `context.result` only. */
-function describeResultLines(run: OperationRun): string[] {
-  const raw = findContextValue(run.context, "result");
-  if (run.type === "baseline_compare") {
-    const result = parseUntrusted(compareResultSchema, raw);
-    if (result?.findingCount === undefined) return [];
-    const lines = [
-      `Drift findings: ${formatCount(result.findingCount)}${result.byKind ? ` (${describeFindingCounts(result.byKind)})` : ""}`,
-    ];
-    const lifecycle = [
-      result.openFindingCount === undefined ? undefined : `${formatCount(result.openFindingCount)} open`,
-      result.newCount === undefined ? undefined : `${formatCount(result.newCount)} new`,
-      result.reopenedCount === undefined ? undefined : `${formatCount(result.reopenedCount)} reopened`,
-      result.resolvedCount === undefined ? undefined : `${formatCount(result.resolvedCount)} resolved`,
-    ].filter((part): part is string => part !== undefined);
-    if (lifecycle.length > 0) lines.push(`Lifecycle: ${lifecycle.join(" · ")}`);
-    if (result.unknownPolicyCount) {
-      lines.push(`Could not be compared: ${formatCount(result.unknownPolicyCount)} baseline policies (drift unknown)`);
-    }
-    return lines;
-  }
-  if (run.type === "baseline_capture") {
-    const result = parseUntrusted(captureResultSchema, raw);
-    if (result?.policyCount === undefined) return [];
-    const unreadable = result.unreadableCount
-      ? ` · ${formatCount(result.unreadableCount)} export files unreadable`
-      : "";
-    return [`Captured: ${formatCount(result.policyCount)} policies${unreadable}`];
-  }
-  return [];
 }
 
 const CANCEL_MESSAGES = {
@@ -403,7 +365,7 @@ export function operationsRoutes(deps: WebDeps) {
         ? undefined
         : (profiles.find((profile) => profile.id === profileId)?.name ?? "Unknown baseline profile");
     const counts = describeSummaryCounts(run.type, run.summaryCounts);
-    const resultLines = describeResultLines(run);
+    const resultLines = describeRunResult(run);
     const failure = run.failure === null ? undefined : describeFailure(run.failure);
     const diagnostics =
       access.can("operations.diagnostics") && run.failure !== null && typeof run.failure.diagnostics === "string"
