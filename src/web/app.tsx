@@ -16,6 +16,7 @@ import { HTTP_STATUS_BY_CODE } from "./http-errors.js";
 import { csrfMiddleware } from "./middleware/csrf.js";
 import { sessionMiddleware } from "./middleware/session.js";
 import { authRoutes } from "./routes/auth.js";
+import { baselinesRoutes } from "./routes/baselines.js";
 import { eventsRoutes } from "./routes/events.js";
 import { homeRoutes } from "./routes/home.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -62,6 +63,7 @@ export function createApp(deps: WebDeps) {
   app.route("/", authRoutes(deps));
   app.route("/", homeRoutes(deps));
   app.route("/", operationsRoutes(deps));
+  app.route("/", baselinesRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
 
   app.notFound((c) => c.html(<ErrorPage message={OPERATOR_ERRORS.not_found} operator={c.var.operator} />, 404));
