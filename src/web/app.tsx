@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { contextStorage } from "hono/context-storage";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { OPERATOR_ERRORS, OperatorError } from "../shared/operator-error.js";
@@ -19,6 +20,7 @@ import { authRoutes } from "./routes/auth.js";
 import { baselinesRoutes } from "./routes/baselines.js";
 import { eventsRoutes } from "./routes/events.js";
 import { homeRoutes } from "./routes/home.js";
+import { notificationsRoutes, unreadNotificationsMiddleware } from "./routes/notifications.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { RunEventHub } from "./run-event-hub.js";
 import { ErrorPage } from "./views/layout.js";
@@ -50,6 +52,7 @@ export function createApp(deps: WebDeps) {
   app.use(secureHeaders());
   app.use(sessionMiddleware(deps));
   app.use(...csrfMiddleware());
+  app.use(contextStorage(), unreadNotificationsMiddleware(deps)); // the layout's bell reads c.var.unreadNotifications
 
   app.get("/assets/htmx.min.js", (c) =>
     c.body(HTMX, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" }),
@@ -64,6 +67,7 @@ export function createApp(deps: WebDeps) {
   app.route("/", homeRoutes(deps));
   app.route("/", operationsRoutes(deps));
   app.route("/", baselinesRoutes(deps));
+  app.route("/", notificationsRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
 
   app.notFound((c) => c.html(<ErrorPage message={OPERATOR_ERRORS.not_found} operator={c.var.operator} />, 404));

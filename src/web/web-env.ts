@@ -34,5 +34,7 @@ export interface AppEnv {
     csrfToken: string | undefined;
     /** How the request authenticated. */
     authenticatedBy: "session" | "api_token" | undefined;
+    /** Unread notifications of the signed-in browser session, for the layout's bell (page requests only). */
+    unreadNotifications: number | undefined;
   };
 }

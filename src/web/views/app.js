@@ -14,6 +14,8 @@ const versions = new Map();
 /** Leader only: recent events, replayed to tabs that join. */
 const recent = [];
 let cursor = Number(document.body.dataset.eventCursor ?? "") || 0;
+/** The cursor this page was rendered at (0: unknown); the bell's server count includes every change up to it. */
+const PAGE_CURSOR = cursor;
 let isLeader = false;
 let status = "connecting";
 
@@ -68,7 +70,20 @@ function tidy() {
   }
 }
 
-function notify(notification, runId) {
+/** One more unread notification in the bell (the server rendered the count this page started with). */
+function bumpBell() {
+  const bell = document.querySelector("[data-bell]");
+  const count = bell?.querySelector("[data-bell-count]");
+  if (!bell || !count) return;
+  const unread = (Number(bell.dataset.unreadCount) || 0) + 1;
+  bell.dataset.unreadCount = String(unread);
+  bell.setAttribute("aria-label", `Notifications, ${unread} unread`);
+  count.textContent = String(unread);
+  count.hidden = false;
+}
+
+/** Show a finished run's notification; `live` frames (newer than this page's cursor) also bump the bell. */
+function notify(notification, runId, live) {
   const region = document.querySelector("[data-notices]");
   if (!region) return;
   let notified = [];
@@ -79,6 +94,7 @@ function notify(notification, runId) {
   }
   if (notified.includes(runId)) return; // a replay of a completion this tab already announced
   sessionStorage.setItem(NOTIFIED_KEY, JSON.stringify([...notified, runId].slice(-100)));
+  if (live) bumpBell();
   const notice = document.createElement("div");
   notice.className = "notice";
   notice.dataset.noticeRunId = runId;
@@ -97,8 +113,11 @@ function notify(notification, runId) {
   region.append(notice);
 }
 
-/** Apply one run event: `{ runId, version, workspaceId, tenantId, html, group, groupLabel }` or `{ …, completed: true }`. */
-function applyRun(data) {
+/**
+ * Apply one run event: `{ runId, version, workspaceId, tenantId, html, group, groupLabel }` or `{ …, completed: true }`.
+ * `live`: the frame carries a change cursor, so it is newer than what this page rendered (replayed overlap frames carry none).
+ */
+function applyRun(data, live = false) {
   if (!data || typeof data.runId !== "string" || !Number.isInteger(data.version)) return;
   const entries = [...document.querySelectorAll(runSelector(data.runId))];
   let known = versions.get(data.runId) ?? 0;
@@ -107,7 +126,7 @@ function applyRun(data) {
   versions.set(data.runId, data.version);
   if (data.completed) {
     for (const entry of entries) entry.remove();
-    if (data.notification) notify(data.notification, data.runId);
+    if (data.notification) notify(data.notification, data.runId, live);
   } else if (typeof data.html === "string") {
     if (entries.length > 0) {
       for (const entry of entries) entry.replaceWith(fragment(data.html));
@@ -124,13 +143,15 @@ function handle(message) {
   } else if (message.type === "run") {
     if (message.id) cursor = Math.max(cursor, Number(message.id) || 0);
     try {
-      applyRun(JSON.parse(message.data));
+      // A completion newer than the page (or, without a page cursor, not a leader's replay) is not in the bell yet.
+      const live = Boolean(message.id) && (PAGE_CURSOR > 0 ? Number(message.id) > PAGE_CURSOR : !message.replay);
+      applyRun(JSON.parse(message.data), live);
     } catch {
       // a malformed frame changes nothing
     }
   } else if (message.type === "hello" && isLeader) {
     channel?.postMessage({ type: "status", status });
-    for (const event of recent) if (Number(event.id) > message.since) channel?.postMessage(event);
+    for (const event of recent) if (Number(event.id) > message.since) channel?.postMessage({ ...event, replay: true });
   }
 }
 

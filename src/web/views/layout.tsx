@@ -1,15 +1,18 @@
 /**
- * The page frame: document head, header with the signed-in operator and sign-out, the main area,
+ * The page frame: document head, header with the notification bell (unread count), the signed-in
+ * operator and sign-out, the main area,
  * and for signed-in operators the live client (/assets/app.js: one SSE stream per browser) with
  * the region where a run's terminal notification appears. Every page renders through it. htmx
  * sends the CSRF token on every request it makes.
  * @module
  */
 
+import { tryGetContext } from "hono/context-storage";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { Operator } from "../../access/authentication.js";
 import { CSRF_FIELD } from "../middleware/csrf.js";
+import type { AppEnv } from "../web-env.js";
 
 /** Props of {@link Layout}. */
 export interface LayoutProps {
@@ -21,11 +24,36 @@ export interface LayoutProps {
    * changes after it, so nothing between render and connect is missed.
    */
   eventCursor?: number | undefined;
+  /**
+   * Unread notifications for the bell. (Default: `c.var.unreadNotifications` of the request being
+   * rendered, set by the notifications middleware; an empty bell when neither is known)
+   */
+  unreadNotifications?: number | undefined;
   children?: Child;
 }
 
+/** The bell: a link to /notifications with the unread count (app.js bumps it live). */
+function NotificationBell({ unread }: { unread: number | undefined }) {
+  const count = unread ?? 0;
+  return (
+    <a
+      class="bell"
+      href="/notifications"
+      data-bell
+      data-unread-count={String(count)}
+      aria-label={count === 0 ? "Notifications" : `Notifications, ${count} unread`}
+    >
+      <span aria-hidden="true">🔔</span> Notifications{" "}
+      <span class="bell-count" data-bell-count hidden={count === 0}>
+        {String(count)}
+      </span>
+    </a>
+  );
+}
+
 /** A full HTML page (with a doctype: STACK.md G23). */
-export function Layout({ title, operator, csrfToken, eventCursor, children }: LayoutProps) {
+export function Layout({ title, operator, csrfToken, eventCursor, unreadNotifications, children }: LayoutProps) {
+  const unread = unreadNotifications ?? tryGetContext<AppEnv>()?.var.unreadNotifications;
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -47,11 +75,14 @@ export function Layout({ title, operator, csrfToken, eventCursor, children }: La
               TenantPilot
             </a>
             {operator ? (
-              <form method="post" action="/sign-out" class="signout">
-                <span class="who">{operator.displayName}</span>
-                <input type="hidden" name={CSRF_FIELD} value={csrfToken ?? ""} />
-                <button type="submit">Sign out</button>
-              </form>
+              <div class="topbar-end">
+                <NotificationBell unread={unread} />
+                <form method="post" action="/sign-out" class="signout">
+                  <span class="who">{operator.displayName}</span>
+                  <input type="hidden" name={CSRF_FIELD} value={csrfToken ?? ""} />
+                  <button type="submit">Sign out</button>
+                </form>
+              </div>
             ) : null}
           </header>
           <main>{children}</main>
