@@ -19,6 +19,7 @@ import { createUser } from "../../src/access/authentication.js";
 import { ensureWorkspace, type Workspace } from "../../src/access/workspaces.js";
 import type { Database } from "../../src/db/database.js";
 import { startWorker, type WorkerHandle } from "../../src/jobs/worker.js";
+import { RunChangeListener } from "../../src/operations/run-events.js";
 import type { RunService } from "../../src/operations/run-service.js";
 import { createApp } from "../../src/web/app.js";
 import { createTestDatabase } from "../db-test.js";
@@ -73,14 +74,21 @@ async function listenOnFreePort(fetch: (request: Request) => Response | Promise<
   throw new Error("no free port found for the web app");
 }
 
-/** Start the real web app (and with `withWorker`, a real worker) against a fresh test database. */
-export async function startWebApp(options: { withWorker?: boolean; staleAfterMs?: number } = {}): Promise<E2eApp> {
+/**
+ * Start the real web app with its LISTEN connection (live updates, as `serve` has), and with
+ * `withWorker` a real worker (`evidenceReadDelayMs` slows its evidence reads so phases can be
+ * watched), against a fresh test database.
+ */
+export async function startWebApp(
+  options: { withWorker?: boolean; staleAfterMs?: number; evidenceReadDelayMs?: number } = {},
+): Promise<E2eApp> {
   const { database, dispose } = await createTestDatabase();
   const logger = pino({ level: process.env.E2E_LOG_LEVEL ?? "silent" });
   const now = () => new Date();
   const { runs, notifier } = createTestRunService(database, now);
   let server: Server | undefined;
   let worker: WorkerHandle | undefined;
+  let runChanges: RunChangeListener | undefined;
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
@@ -92,13 +100,17 @@ export async function startWebApp(options: { withWorker?: boolean; staleAfterMs?
           stopping.closeAllConnections();
         });
       }
+      await runChanges?.stop().catch(() => undefined);
       await notifier.flush().catch(() => undefined);
       await dispose();
     })();
     return closed;
   };
   try {
+    runChanges = new RunChangeListener(database.connectionString);
+    await runChanges.start();
     const app = createApp({
+      runChanges,
       db: database.db,
       runs,
       logger,
@@ -119,6 +131,7 @@ export async function startWebApp(options: { withWorker?: boolean; staleAfterMs?
         reaperIntervalMs: 5_000,
         pollIntervalMs: 200,
         gracefulStopTimeoutMs: 1_000,
+        ...(options.evidenceReadDelayMs ? { evidenceReadDelayMs: options.evidenceReadDelayMs } : {}),
       });
     }
     const { port } = server.address() as AddressInfo;
@@ -178,7 +191,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * (`context`, cookies isolated from other tests) with a first page (`page`).
  */
 export const e2eTest = test.extend<{
-  $test: { app: E2eApp; context: BrowserContext; page: Page; withWorker: boolean };
+  $test: { app: E2eApp; context: BrowserContext; page: Page; withWorker: boolean; evidenceReadDelayMs: number };
   $file: { browser: Browser };
 }>({
   browser: [
@@ -194,8 +207,9 @@ export const e2eTest = test.extend<{
     { scope: "file" },
   ],
   withWorker: false,
-  app: async ({ withWorker }, use) => {
-    const app = await startWebApp({ withWorker });
+  evidenceReadDelayMs: 0,
+  app: async ({ withWorker, evidenceReadDelayMs }, use) => {
+    const app = await startWebApp({ withWorker, evidenceReadDelayMs });
     try {
       await use(app);
     } finally {
