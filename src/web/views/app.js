@@ -30,8 +30,9 @@ function fragment(html) {
   return template.content.firstElementChild;
 }
 
+/** Activity entries only: detail pages and list rows also carry data-run-id and are never live-edited. */
 function runSelector(runId) {
-  return `[data-run-id="${CSS.escape(runId)}"]`;
+  return `[data-activity] [data-run-id="${CSS.escape(runId)}"]`;
 }
 
 function containersFor(data) {

@@ -43,7 +43,14 @@ function NotificationBell({ unread }: { unread: number | undefined }) {
       data-unread-count={String(count)}
       aria-label={count === 0 ? "Notifications" : `Notifications, ${count} unread`}
     >
-      <span aria-hidden="true">🔔</span> Notifications{" "}
+      {/* An inline SVG bell: an emoji needs a font the operator's machine may not have. */}
+      <svg class="bell-icon" aria-hidden="true" viewBox="0 0 24 24" width="16" height="16">
+        <path
+          fill="currentColor"
+          d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z"
+        />
+      </svg>{" "}
+      Notifications{" "}
       <span class="bell-count" data-bell-count hidden={count === 0}>
         {String(count)}
       </span>
