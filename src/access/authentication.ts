@@ -214,3 +214,20 @@ export async function ensureFirstAdmin(
   await memberOf(userId);
   return { email: FIRST_ADMIN_EMAIL, password };
 }
+
+/**
+ * Give an account a new random password (shown once in the return value) and end its sessions.
+ * @throws {OperatorError} not_found – no account with this email
+ */
+export async function resetPassword(db: Db, email: string): Promise<string> {
+  const password = randomBytes(12).toString("base64url");
+  const rows = await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`)
+    .returning({ id: users.id });
+  const userId = rows[0]?.id;
+  if (userId === undefined) throw new OperatorError("not_found", `No account for ${email}.`);
+  await db.delete(sessions).where(eq(sessions.userId, userId));
+  return password;
+}

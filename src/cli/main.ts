@@ -6,6 +6,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { FIRST_ADMIN_EMAIL, resetPassword } from "../access/authentication.js";
 import { DRIFT_FINDING_KINDS } from "../baselines/drift/compare-policies.js";
 import { RUN_OUTCOMES, RUN_STATUSES } from "../operations/run-record.js";
 import { RUN_TYPES } from "../operations/run-types.js";
@@ -28,7 +29,7 @@ import {
 } from "./commands/operations-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { workerCommand } from "./commands/worker-command.js";
-import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED } from "./exit-codes.js";
+import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED, EXIT_OK } from "./exit-codes.js";
 import { installShutdownHandlers, requestShutdown } from "./shutdown.js";
 
 /**
@@ -102,9 +103,29 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
       "run the web app until Ctrl+C (WEB_HOST, WEB_PORT); the first start prints an administrator's password",
     )
     .option("--with-worker", "also run a worker in this process")
+    .option("--demo-data", "add the demo's sample tenants and baseline profile (and capture it in the background)")
     .action(
-      act((global, options: { withWorker?: boolean }) =>
-        withCliContext(global, (ctx) => serveCommand(ctx, options), { defaultLogLevel: "info" }),
+      act((global, options: { withWorker?: boolean; demoData?: boolean }) =>
+        // Warnings only by default: the terminal shows the URL and sign-in; LOG_LEVEL=info for a service.
+        withCliContext(global, (ctx) => serveCommand(ctx, options), { defaultLogLevel: "warn" }),
+      ),
+    );
+
+  program
+    .command("admin")
+    .description("administration of the local installation")
+    .command("reset-password")
+    .description("give an account a new random password, print it once and end its sessions")
+    .option("--email <email>", "the account (default: the first administrator)")
+    .action(
+      act((global, options: { email?: string }) =>
+        withCliContext(global, async (ctx) => {
+          const email = options.email ?? FIRST_ADMIN_EMAIL;
+          const password = await resetPassword(ctx.runtime.database.db, email);
+          ctx.emit({ email, password });
+          ctx.say(`New password for ${email}: ${password}`);
+          return EXIT_OK;
+        }),
       ),
     );
 

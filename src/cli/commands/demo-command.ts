@@ -7,17 +7,15 @@
  * @module
  */
 import path from "node:path";
-import { createBaselineProfile } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import { describeFindingCounts } from "../../baselines/drift-findings.js";
 import { loadConfig } from "../../config/config.js";
-import { createDemoTenants, type DemoTenant } from "../../inventory/sample-tenant-generator.js";
-import { addTenant } from "../../inventory/tenants.js";
+import type { DemoTenant } from "../../inventory/sample-tenant-generator.js";
 import { type GlobalOptions, withCliContext } from "../cli-context.js";
+import { seedDemoData } from "../demo-data.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { sayQueued, startLocalWorker, stopLocalWorker, watchAndReport } from "./operations-commands.js";
 
-const PROFILE_NAME = "Contoso standard baseline";
 /** Per-policy read delay so the phases are visible to a person watching (set EVIDENCE_READ_DELAY_MS to change). */
 const DEMO_READ_DELAY_MS = 40;
 
@@ -30,24 +28,13 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
     ctx.say(
       `TenantPilot demo · database: ${config.databaseUrl ? "DATABASE_URL" : `embedded PostgreSQL in ${path.join(config.dataDir, "pg")}`}`,
     );
-    const demoRoot = path.join(config.dataDir, "demo-tenants");
-    const { tenants: demoTenants } = await createDemoTenants(demoRoot);
+    const { root: demoRoot, tenants: demoTenants, source, profile } = await seedDemoData(ctx);
     ctx.say(`Sample tenants written to ${demoRoot} (Intune Management export layout).`);
-
-    const source = demoTenants.find((tenant) => tenant.role === "baseline_source");
-    if (source === undefined) throw new Error("demo: the generator returned no baseline source tenant");
     for (const tenant of demoTenants) {
-      await addTenant(db, {
-        workspaceId: ctx.workspace.id,
-        name: tenant.displayName,
-        entraTenantId: tenant.tenantId,
-        evidenceSource: { kind: "export_folder", path: tenant.dir },
-      });
       ctx.say(
         `  ${tenant.displayName}: ${tenant.policyCount} policies${tenant.malformedFiles ? `, ${tenant.malformedFiles} unreadable file` : ""}`,
       );
     }
-    const profile = await ensureProfile(ctx.workspace.id, db, source);
     const deps = { db, runs: ctx.runtime.runs, maxAttempts: config.runMaxAttempts };
     const worker = await startLocalWorker(ctx);
     const ownRunIds: string[] = [];
@@ -112,17 +99,6 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
       await stopLocalWorker(ctx, worker, ownRunIds);
     }
   });
-}
-
-async function ensureProfile(workspaceId: string, db: Parameters<typeof createBaselineProfile>[0], source: DemoTenant) {
-  const { profile } = await createBaselineProfile(db, {
-    workspaceId,
-    name: PROFILE_NAME,
-    sourceTenant: source.displayName,
-    ignoreVersionSuffix: true,
-    reportUnexpected: true,
-  });
-  return profile;
 }
 
 /** The findings the engine must report for a demo tenant under the demo profile (version suffix ignored, unexpected reported). */

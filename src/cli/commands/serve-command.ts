@@ -4,21 +4,28 @@
  * @module
  */
 import { serve } from "@hono/node-server";
-import { ensureFirstAdmin } from "../../access/authentication.js";
+import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from "../../access/authentication.js";
 import { ensureWorkspace } from "../../access/workspaces.js";
+import { findLatestSnapshot } from "../../baselines/baseline-profiles.js";
+import { startBaselineCapture } from "../../baselines/baseline-runs.js";
 import { RunChangeListener } from "../../operations/run-events.js";
 import { createApp } from "../../web/app.js";
 import { type CliContext, DEFAULT_WORKSPACE } from "../cli-context.js";
+import { seedDemoData } from "../demo-data.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { untilShutdown } from "../shutdown.js";
 import { startLocalWorker } from "./operations-commands.js";
 
 /** Serve until a termination signal. */
-export async function serveCommand(ctx: CliContext, options: { withWorker?: boolean }): Promise<number> {
+export async function serveCommand(
+  ctx: CliContext,
+  options: { withWorker?: boolean; demoData?: boolean },
+): Promise<number> {
   const { config, database } = ctx.runtime;
   const admin = await ensureFirstAdmin(database.db, async (userId) => {
     await ensureWorkspace(database.db, { ...DEFAULT_WORKSPACE, memberUserId: userId, role: "owner" });
   });
+  const demo = options.demoData ? await seedDemoData(ctx) : undefined;
   // One LISTEN connection per process, shared by every browser's /events stream (DESIGN.md §7).
   const runChanges = new RunChangeListener(database.connectionString, {
     onError: (error) => ctx.runtime.logger.warn({ err: error }, "run change listener: connection lost; reconnecting"),
@@ -41,9 +48,22 @@ export async function serveCommand(ctx: CliContext, options: { withWorker?: bool
   });
   const worker = options.withWorker ? await startLocalWorker(ctx, { dedicated: true }) : undefined;
   ctx.say(`TenantPilot is running at http://${config.webHost}:${config.webPort}/${worker ? " (with a worker)" : ""}`);
+  if (demo) {
+    ctx.say(`Demo data: ${demo.tenants.length} sample tenants and the baseline profile "${demo.profile.name}".`);
+    if ((await findLatestSnapshot(database.db, demo.profile.id)) === undefined) {
+      // So a compare can start at once: the first baseline is captured in the background.
+      const { run } = await startBaselineCapture(
+        { db: database.db, runs: ctx.runtime.runs, maxAttempts: config.runMaxAttempts },
+        { workspaceId: ctx.workspace.id, profile: demo.profile.id, initiator: { userId: null, label: "demo" } },
+      );
+      ctx.say(`Capturing the demo baseline in the background (run ${run.id}).`);
+    }
+  }
   if (admin) {
     ctx.say(`First start: sign in as ${admin.email} with password ${admin.password}`);
-    ctx.say("(This password is shown only now.)");
+    ctx.say("(This password is shown only now; `npx tenantpilot admin reset-password` makes a new one.)");
+  } else {
+    ctx.say(`Sign in as ${FIRST_ADMIN_EMAIL} (lost the password? npx tenantpilot admin reset-password).`);
   }
   ctx.say("Press Ctrl+C to stop.");
   await untilShutdown();
