@@ -175,3 +175,20 @@ describe("ensureFirstAdmin", () => {
     },
   );
 });
+
+describe("resetPassword", () => {
+  dbTest(
+    "sets a new password that signs in, ends the account's sessions, and refuses an unknown email",
+    async ({ database }) => {
+      const { resetPassword } = await import("../access/authentication.js");
+      const { app, cookie } = await signedIn(database);
+      const password = await resetPassword(database.db, "ADA@example.com");
+      expect((await app.request(`${ORIGIN}/`, { headers: { cookie } })).status).toBe(303); // old session ended
+      const old = await app.request(`${ORIGIN}/sign-in`, form({ email: "ada@example.com", password: PASSWORD }));
+      expect(old.status).toBe(401);
+      const fresh = await app.request(`${ORIGIN}/sign-in`, form({ email: "ada@example.com", password }));
+      expect(fresh.status).toBe(303);
+      await expect(resetPassword(database.db, "nobody@example.com")).rejects.toMatchObject({ code: "not_found" });
+    },
+  );
+});
