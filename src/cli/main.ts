@@ -12,6 +12,7 @@ import { RUN_OUTCOMES, RUN_STATUSES } from "../operations/run-record.js";
 import { RUN_TYPES } from "../operations/run-types.js";
 import { coerceError, OperatorError, type OperatorErrorCode } from "../shared/operator-error.js";
 import { type GlobalOptions, withCliContext } from "./cli-context.js";
+import { CliError } from "./cli-error.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { diffCommand } from "./commands/diff-command.js";
 import {
@@ -27,6 +28,20 @@ import {
   tenantsAdd,
   tenantsList,
 } from "./commands/operations-commands.js";
+import {
+  assertLocalCommand,
+  type RemoteContext,
+  remoteBaselinesCapture,
+  remoteBaselinesCompare,
+  remoteBaselinesList,
+  remoteFindingsList,
+  remoteRunsList,
+  remoteRunsShow,
+  remoteRunsWatch,
+  remoteTenantsList,
+  resolveServer,
+  withRemoteContext,
+} from "./commands/remote-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED, EXIT_OK } from "./exit-codes.js";
@@ -66,6 +81,26 @@ function parseFindingKind(value: string): string {
   return kind;
 }
 
+/** Commands that work with --server (through the JSON API); the others need a local database, except `diff`. */
+const REMOTE_COMMANDS = new Set([
+  "tenants list",
+  "baselines list",
+  "baselines capture",
+  "baselines compare",
+  "runs list",
+  "runs show",
+  "runs watch",
+  "findings list",
+  "diff",
+]);
+
+/** "baselines compare": a command's path below the program. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
+}
+
 /** Build the command tree. `setExit` receives each action's exit code. */
 export function buildProgram(setExit: (code: number) => void, options: { json?: boolean } = {}): Command {
   const program = new Command("tenantpilot")
@@ -73,19 +108,33 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .option("--json", "print one JSON document instead of text")
     .option("--workspace <slug>", "workspace to act in (default: the local workspace)")
     .option("--verbose", "print internal error detail")
+    .option("--server <url>", "use a TenantPilot server's JSON API instead of a local database (or TENANTPILOT_SERVER)")
+    .option("--token <token>", "API token for --server (or TENANTPILOT_TOKEN)")
     .showHelpAfterError()
     .exitOverride();
   // With --json, usage errors become a JSON document on stdout (runCli) instead of commander's text.
   // Set before the subcommands are added: they copy these settings when created.
   if (options.json) program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  // With --server, a command without a remote implementation says so instead of opening a local database.
+  program.hook("preAction", (_program, actionCommand) => {
+    const name = commandPath(actionCommand);
+    if (!REMOTE_COMMANDS.has(name)) assertLocalCommand(program.opts(), name);
+  });
 
   const act =
     <A extends unknown[]>(body: (global: GlobalOptions, ...args: A) => Promise<number>) =>
     async (...args: A) => {
       setExit(await body(program.opts<GlobalOptions>(), ...args));
     };
-  const db = <O>(fn: (ctx: Parameters<Parameters<typeof withCliContext>[1]>[0], options: O) => Promise<number>) =>
-    act(async (global, options: O) => withCliContext(global, (ctx) => fn(ctx, options)));
+  const db = <O>(
+    fn: (ctx: Parameters<Parameters<typeof withCliContext>[1]>[0], options: O) => Promise<number>,
+    remote?: (ctx: RemoteContext, options: O) => Promise<number>,
+  ) =>
+    act(async (global, options: O) =>
+      remote && resolveServer(global)
+        ? withRemoteContext(global, (ctx) => remote(ctx, options))
+        : withCliContext(global, (ctx) => fn(ctx, options)),
+    );
 
   program
     .command("demo")
@@ -154,7 +203,7 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .requiredOption("--name <name>", "tenant display name")
     .requiredOption("--export-dir <dir>", "Intune Management export folder of the tenant")
     .action(db(tenantsAdd));
-  tenants.command("list").description("list the workspace's tenants").action(db(tenantsList));
+  tenants.command("list").description("list the workspace's tenants").action(db(tenantsList, remoteTenantsList));
 
   const baselines = program.command("baselines").description("baseline profiles, captures and compares");
   baselines
@@ -169,14 +218,17 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .option("--ignore-version-suffix", "match policy names with a trailing version suffix ignored")
     .option("--report-unexpected", "report tenant policies the baseline does not have")
     .action(db(baselinesCreate));
-  baselines.command("list").description("list profiles and their latest snapshot").action(db(baselinesList));
+  baselines
+    .command("list")
+    .description("list profiles and their latest snapshot")
+    .action(db(baselinesList, remoteBaselinesList));
   baselines
     .command("capture")
     .description("capture a baseline snapshot from the profile's source tenant and watch it live")
     .requiredOption("--profile <profile>", "profile name or id")
     .option("--detach", "only queue the run and print its id")
     .option("--no-worker", "do not run a worker in this process (dedicated workers exist)")
-    .action(db(baselinesCapture));
+    .action(db(baselinesCapture, remoteBaselinesCapture));
   baselines
     .command("compare")
     .description("compare a tenant with the profile's latest snapshot and watch it live")
@@ -184,7 +236,7 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .requiredOption("--tenant <tenant>", "tenant name or id")
     .option("--detach", "only queue the run and print its id")
     .option("--no-worker", "do not run a worker in this process (dedicated workers exist)")
-    .action(db(baselinesCompare));
+    .action(db(baselinesCompare, remoteBaselinesCompare));
 
   const runs = program.command("runs").description("operation runs");
   runs
@@ -194,7 +246,7 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .addOption(new Option("--status <status>", "a status or an outcome").choices([...RUN_STATUSES, ...RUN_OUTCOMES]))
     .option("--tenant <tenant>", "tenant name or id")
     .option("--limit <n>", "how many (1-500, default 50)", parseLimit)
-    .action(db(runsList));
+    .action(db(runsList, remoteRunsList));
   runs
     .command("show")
     .description("show one run: progress, timeline, counts, result and reason")
@@ -202,14 +254,22 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .option("--diagnostics", "include raw failure diagnostics")
     .action(
       act((global, runId: string, options: { diagnostics?: boolean }) =>
-        withCliContext(global, (ctx) => runsShow(ctx, runId, options)),
+        resolveServer(global)
+          ? withRemoteContext(global, (ctx) => remoteRunsShow(ctx, runId, options))
+          : withCliContext(global, (ctx) => runsShow(ctx, runId, options)),
       ),
     );
   runs
     .command("watch")
     .argument("[runIds...]")
     .description("follow runs live until they complete (default: every active run)")
-    .action(act((global, runIds: string[]) => withCliContext(global, (ctx) => runsWatch(ctx, runIds))));
+    .action(
+      act((global, runIds: string[]) =>
+        resolveServer(global)
+          ? withRemoteContext(global, (ctx) => remoteRunsWatch(ctx, runIds))
+          : withCliContext(global, (ctx) => runsWatch(ctx, runIds)),
+      ),
+    );
   runs
     .command("cancel")
     .description("cancel a queued run, or ask a running one to stop at its next checkpoint")
@@ -233,7 +293,7 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .option("--kind <kind>", `finding kind: ${DRIFT_FINDING_KINDS.join(", ")}`, parseFindingKind)
     .option("--policy <text>", "part of the policy name")
     .option("--path <prefix>", "start of the setting path")
-    .action(db(findingsList));
+    .action(db(findingsList, remoteFindingsList));
   return program;
 }
 
@@ -266,6 +326,13 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT_BAD_INPUT; // usage errors are bad input
     }
     const { verbose, json } = program.opts<{ verbose?: boolean; json?: boolean }>();
+    if (thrown instanceof CliError) {
+      // --server failures (unreachable, token refused, local-only command): the sentence is the message.
+      if (json)
+        process.stdout.write(`${JSON.stringify({ error: { code: thrown.code, message: thrown.message } }, null, 2)}\n`);
+      else process.stderr.write(`Error: ${thrown.message}\n`);
+      return thrown.exitCode;
+    }
     const error = coerceError(thrown);
     const operatorError = error instanceof OperatorError ? error : undefined;
     const code = operatorError?.code ?? "internal_error";

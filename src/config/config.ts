@@ -35,6 +35,10 @@ const envSchema = z.object({
   WEB_SECURE_COOKIES: z.enum(["true", "false"]).default("false"),
   /** pino log level (logs go to stderr as JSON). (Default: "info" for `tenantpilot worker`, "fatal" for interactive commands) */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  /** URL of a TenantPilot web app the CLI talks to instead of a local database (like `--server`). */
+  TENANTPILOT_SERVER: z.string().min(1).optional(),
+  /** API token for TENANTPILOT_SERVER (like `--token`). */
+  TENANTPILOT_TOKEN: z.string().min(1).optional(),
 });
 
 /** The frozen application configuration (camelCase, units in names). */
@@ -67,5 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webPort: e.WEB_PORT,
     secureCookies: e.WEB_SECURE_COOKIES === "true",
     logLevel: e.LOG_LEVEL,
+    server: e.TENANTPILOT_SERVER,
+    serverToken: e.TENANTPILOT_TOKEN,
   });
 }

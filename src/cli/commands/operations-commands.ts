@@ -270,7 +270,7 @@ async function loadRunNames(ctx: CliContext): Promise<RunNames> {
 }
 
 /** Title and body as one line, without repeating a sentence the title already says. */
-function joinNotification(title: string, body: string): string {
+export function joinNotification(title: string, body: string): string {
   const normalise = (text: string) => text.toLowerCase().replace(/[.\s]+$/, "");
   const line = title.replace(/\.+$/, "");
   if (body === "" || normalise(title).includes(normalise(body)) || body === "View the operation for details.") {
