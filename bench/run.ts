@@ -6,6 +6,8 @@
  */
 import { runDriftEngineBench } from "./drift-engine.bench.js";
 import { runRunLifecycleBench } from "./run-lifecycle.bench.js";
+import { runShellQueryBench } from "./shell-query.bench.js";
+import { runSseDeliveryBench } from "./sse-delivery.bench.js";
 
 /** A bench: runs to completion, releases everything it started, and returns its printable lines. */
 type Bench = () => Promise<{ name: string; lines: string[] }>;
@@ -13,6 +15,8 @@ type Bench = () => Promise<{ name: string; lines: string[] }>;
 const BENCHES: Record<string, Bench> = {
   "drift-engine": runDriftEngineBench,
   "run-lifecycle": runRunLifecycleBench,
+  "sse-delivery": runSseDeliveryBench,
+  "shell-query": runShellQueryBench,
 };
 
 async function main(selected: string[]): Promise<void> {
