@@ -4,6 +4,8 @@
  * mode. Copy comes only from the presenter and the progress contract.
  * @module
  */
+import type { DriftFindingKind } from "../baselines/drift/compare-policies.js";
+import { FINDING_KIND_LABELS } from "../baselines/drift/finding-kinds.js";
 import { describeProgress, type ProgressView } from "../operations/progress-contract.js";
 import { describeFailure } from "../operations/run-failure.js";
 import type { OperationRun } from "../operations/run-record.js";
@@ -69,4 +71,31 @@ export function renderRunLine(run: OperationRun, subject: string | null, now: Da
   const status = normalizeStatus(run, now, { staleAfterMs });
   const failure = run.failure ? ` — ${describeFailure(run.failure).message}` : "";
   return `${type}${who}  ${status.label}${failure}`;
+}
+
+/** The fields of a drift finding a CLI line shows (local rows and API JSON both have them). */
+export interface FindingLineFields {
+  tenantName: string;
+  profileName: string;
+  status: string;
+  kind: string;
+  policyName: string;
+  path?: string | null | undefined;
+  expected?: unknown;
+  actual?: unknown;
+  probableRename?: string | null | undefined;
+}
+
+/** One finding as a CLI line: tenant · profile, status, kind by label, policy, path, values, rename. */
+export function renderFindingLine(finding: FindingLineFields): string {
+  const values =
+    finding.expected !== undefined || finding.actual !== undefined
+      ? `  expected ${JSON.stringify(finding.expected ?? null)} actual ${JSON.stringify(finding.actual ?? null)}`
+      : "";
+  const rename = finding.probableRename ? `  (probable rename: ${finding.probableRename})` : "";
+  const kind = Object.hasOwn(FINDING_KIND_LABELS, finding.kind)
+    ? FINDING_KIND_LABELS[finding.kind as DriftFindingKind].one
+    : "finding";
+  const path = finding.path ? `  ${finding.path}` : "";
+  return `${finding.tenantName} · ${finding.profileName}  ${finding.status}  ${kind}  ${finding.policyName}${path}${values}${rename}`;
 }

@@ -6,8 +6,7 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
-import type { DriftFindingKind } from "../../baselines/drift/compare-policies.js";
-import { FINDING_KIND_LABELS, listFindings } from "../../baselines/drift-findings.js";
+import { listFindings } from "../../baselines/drift-findings.js";
 import { listExportFiles } from "../../inventory/export-folder-source.js";
 import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
@@ -24,7 +23,7 @@ import type { OperationRun } from "../../operations/run-record.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import type { CliContext } from "../cli-context.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
-import { describeRunSubject, type RunNames, renderRunLine } from "../render.js";
+import { describeRunSubject, type RunNames, renderFindingLine, renderRunLine } from "../render.js";
 import { shutdownSignal } from "../shutdown.js";
 import { watchRuns } from "../watch.js";
 
@@ -392,19 +391,7 @@ export async function findingsList(
     ...(options.path ? { path: options.path } : {}),
   });
   ctx.emit({ findings });
-  for (const finding of findings) {
-    const values =
-      finding.expected !== undefined || finding.actual !== undefined
-        ? `  expected ${JSON.stringify(finding.expected ?? null)} actual ${JSON.stringify(finding.actual ?? null)}`
-        : "";
-    const rename = finding.probableRename ? `  (probable rename: ${finding.probableRename})` : "";
-    const kind = Object.hasOwn(FINDING_KIND_LABELS, finding.kind)
-      ? FINDING_KIND_LABELS[finding.kind as DriftFindingKind].one
-      : "finding";
-    ctx.say(
-      `${finding.tenantName} · ${finding.profileName}  ${finding.status}  ${kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
-    );
-  }
+  for (const finding of findings) ctx.say(renderFindingLine(finding));
   if (findings.length === 0) ctx.say("No drift findings match.");
   return EXIT_OK;
 }

@@ -1,12 +1,3 @@
-/**
- * The CLI commands with `--server URL --token …`: the same work, output and exit codes as the
- * local commands (operations-commands.ts), through the JSON API of a running TenantPilot server
- * instead of a local database, and live watching over its `/events` stream. Runs are rendered from
- * the API's run (converted back to the domain shape) with the same presenter copy.
- * @module
- */
-import type { DriftFindingKind } from "../../baselines/drift/compare-policies.js";
-import { FINDING_KIND_LABELS } from "../../baselines/drift-findings.js";
 import { loadConfig } from "../../config/config.js";
 import { describeFailure } from "../../operations/run-failure.js";
 import {
@@ -21,7 +12,7 @@ import { ApiClient, type ApiRun, type ApiStartResponse, type ApiWorkspace } from
 import type { GlobalOptions } from "../cli-context.js";
 import { CliError } from "../cli-error.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "../exit-codes.js";
-import { describeRunSubject, type RunNames, renderRunLine } from "../render.js";
+import { describeRunSubject, type RunNames, renderFindingLine, renderRunLine } from "../render.js";
 import { shutdownSignal } from "../shutdown.js";
 import { exitCodeForRuns, joinNotification, type StartOptions } from "./operations-commands.js";
 
@@ -468,19 +459,7 @@ export async function remoteFindingsList(
     ...(options.path ? { path: options.path } : {}),
   });
   ctx.emit({ findings });
-  for (const finding of findings) {
-    const values =
-      finding.expected !== undefined || finding.actual !== undefined
-        ? `  expected ${JSON.stringify(finding.expected ?? null)} actual ${JSON.stringify(finding.actual ?? null)}`
-        : "";
-    const rename = finding.probableRename ? `  (probable rename: ${finding.probableRename})` : "";
-    const kind = Object.hasOwn(FINDING_KIND_LABELS, finding.kind)
-      ? FINDING_KIND_LABELS[finding.kind as DriftFindingKind].one
-      : "finding";
-    ctx.say(
-      `${finding.tenantName} · ${finding.profileName}  ${finding.status}  ${kind}  ${finding.policyName}${finding.path ? `  ${finding.path}` : ""}${values}${rename}`,
-    );
-  }
+  for (const finding of findings) ctx.say(renderFindingLine(finding));
   if (findings.length === 0) ctx.say("No drift findings match.");
   return EXIT_OK;
 }
