@@ -216,7 +216,8 @@ export async function ensureFirstAdmin(
 }
 
 /**
- * Give an account a new random password (shown once in the return value) and end its sessions.
+ * Give an account a new random password (shown once in the return value), end its sessions and
+ * lift the failed sign-in lock on its email address.
  * @throws {OperatorError} not_found – no account with this email
  */
 export async function resetPassword(db: Db, email: string): Promise<string> {
@@ -229,5 +230,7 @@ export async function resetPassword(db: Db, email: string): Promise<string> {
   const userId = rows[0]?.id;
   if (userId === undefined) throw new OperatorError("not_found", `No account for ${email}.`);
   await db.delete(sessions).where(eq(sessions.userId, userId));
+  // A reset is how a locked-out administrator gets back in: the failed attempts no longer count.
+  await db.delete(signInAttempts).where(sql`lower(${signInAttempts.email}) = ${email.trim().toLowerCase()}`);
   return password;
 }

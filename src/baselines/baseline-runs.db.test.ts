@@ -128,7 +128,7 @@ describe.skipIf(!corpusPresent)("baseline capture and compare on the shared corp
       "record_findings",
     ]);
     const notes = await database.db.execute(sql`select title from notifications where run_id = ${compareRun.id}`);
-    expect(notes.rows).toEqual([{ title: "Baseline compare finished: 34 drift findings" }]);
+    expect(notes.rows).toEqual([{ title: "Target: Baseline compare finished: 34 drift findings" }]);
   });
 
   dbTest("without reportUnexpected only the 7 missing policies are findings", async ({ database }) => {
@@ -217,7 +217,7 @@ describe.skipIf(!corpusPresent)("baseline compare with an unreadable export file
         expect(await listFindings(database.db, compareRun.workspaceId)).toEqual([]);
         const notes = await database.db.execute(sql`select title from notifications where run_id = ${compareRun.id}`);
         expect(notes.rows).toEqual([
-          { title: "Baseline compare partially succeeded: no drift findings; some policies could not be read" },
+          { title: "Target: Baseline compare partially succeeded: no drift findings; some policies could not be read" },
         ]);
       } finally {
         rmSync(copy, { recursive: true, force: true });

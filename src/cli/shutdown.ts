@@ -6,6 +6,9 @@
  */
 const controller = new AbortController();
 
+/** Copies of one signal relayed by a parent process arrive within this window, ms. */
+const RELAYED_SIGNAL_WINDOW_MS = 1_000;
+
 /** Aborted on the first SIGINT or SIGTERM. */
 export const shutdownSignal: AbortSignal = controller.signal;
 
@@ -15,11 +18,16 @@ let installed = false;
 export function installShutdownHandlers(): void {
   if (installed) return;
   installed = true;
+  let firstAtMs = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // `npm start` / `npx` relay the terminal's Ctrl+C to us, which also gets it from the process
+    // group: two copies of one key press arrive within milliseconds. Only a later one is a second press.
+    if (controller.signal.aborted && Date.now() - firstAtMs < RELAYED_SIGNAL_WINDOW_MS) return;
     if (controller.signal.aborted) {
       process.stderr.write(`Received ${signal} again; exiting now.\n`);
       process.exit(130);
     }
+    firstAtMs = Date.now();
     controller.abort(new Error(`received ${signal}`));
   };
   process.on("SIGINT", onSignal);

@@ -321,3 +321,12 @@ describe("describeSummaryCounts", () => {
     },
   );
 });
+
+describe("describeTerminalNotification with a tenant name", () => {
+  it("names the tenant first, so stacked notifications can be told apart", () => {
+    const run = buildRun({ status: "completed", outcome: "succeeded", context: { result: { findingCount: 4 } } });
+    expect(describeTerminalNotification(run, { tenantName: "Fabrikam" }).title).toBe(
+      "Fabrikam: Baseline compare finished: 4 drift findings",
+    );
+  });
+});

@@ -141,13 +141,19 @@ function describeTenant(run: OperationRun, tenantName: string | null): string {
  * the tenant's evidence source could not be read.", "Baseline compare blocked: This baseline
  * profile has no snapshot yet. Capture a baseline first."
  *
+ * @param options - `tenantName`: prefixes the title ("Fabrikam: Baseline compare finished: …")
  * @returns never throws; a run that is not completed gets its status as the title
  * @see DESIGN.md §4
  */
-export function describeTerminalNotification(run: OperationRun): TerminalNotification {
+export function describeTerminalNotification(
+  run: OperationRun,
+  options: { tenantName?: string | null } = {},
+): TerminalNotification {
   const url = runUrl(run.id);
   try {
-    return { ...describeTerminal(run), url };
+    const copy = describeTerminal(run);
+    // Several notifications stack up: the tenant's name says which one is which.
+    return { ...copy, title: options.tenantName ? `${options.tenantName}: ${copy.title}` : copy.title, url };
   } catch {
     return { title: "Operation finished", body: VIEW_DETAILS, url }; // never let copy break completion
   }

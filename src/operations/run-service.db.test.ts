@@ -526,3 +526,22 @@ describe.concurrent("operation_run_events", () => {
     expect(rows.at(-1)).toEqual({ status: "completed", outcome: "succeeded" });
   });
 });
+
+describe("terminal notification copy", () => {
+  dbTest(
+    "says a run cancelled while running kept its work, and one cancelled while queued never started",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const running = await startRunning(runs, await seedStartInput(database));
+      await runs.completeRun(running.owner, { outcome: "cancelled" });
+      const queued = await runs.startRun(await seedStartInput(database), 3);
+      await runs.requestCancel(queued.run.id);
+      const { rows } = await database.pool.query<{ run_id: string; body: string }>(
+        "select run_id, body from notifications",
+      );
+      const bodyOf = (runId: string) => rows.find((row) => row.run_id === runId)?.body;
+      expect(bodyOf(running.runId)).toBe("The operation was cancelled. Work it finished was kept.");
+      expect(bodyOf(queued.run.id)).toBe("The operation was cancelled before it started.");
+    },
+  );
+});

@@ -297,18 +297,27 @@ export function createRunService(deps: RunServiceDeps) {
    */
   async function completeWhere(runId: string, where: SQL, completion: RunCompletion): Promise<boolean> {
     const at = now();
-    const typeRow = await db.execute(sql`select type from operation_runs where id = ${runId}`);
-    const type = (typeRow.rows[0] as { type?: string } | undefined)?.type;
+    const before = await db.execute(sql`select r.type, r.started_at, t.name as tenant_name
+      from operation_runs r left join tenants t on t.id = r.tenant_id where r.id = ${runId}`);
+    const known = before.rows[0] as
+      | { type?: string; started_at?: Date | null; tenant_name?: string | null }
+      | undefined;
+    const type = known?.type;
     if (type === undefined) return false;
     const result = completion.result ?? {};
-    const note = describeTerminalNotification({
-      ...NOTIFICATION_TEMPLATE_RUN,
-      id: runId,
-      type,
-      outcome: completion.outcome,
-      context: { result },
-      failure: completion.failure ?? null,
-    });
+    const note = describeTerminalNotification(
+      {
+        ...NOTIFICATION_TEMPLATE_RUN,
+        id: runId,
+        type,
+        // A queued run being cancelled has not started; one already running has (the copy differs).
+        startedAt: known?.started_at ? new Date(known.started_at) : null,
+        outcome: completion.outcome,
+        context: { result },
+        failure: completion.failure ?? null,
+      },
+      { tenantName: known?.tenant_name ?? null },
+    );
     const updated = await db.execute(sql`with updated as (
         update operation_runs set status = 'completed', outcome = ${completion.outcome}, completed_at = ${at},
           heartbeat_at = ${at}, worker_id = null,

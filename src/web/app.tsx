@@ -70,7 +70,12 @@ export function createApp(deps: WebDeps) {
   app.route("/", notificationsRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
 
-  app.notFound((c) => c.html(<ErrorPage message={OPERATOR_ERRORS.not_found} operator={c.var.operator} />, 404));
+  app.notFound((c) =>
+    c.html(
+      <ErrorPage message={OPERATOR_ERRORS.not_found} operator={c.var.operator} csrfToken={c.var.csrfToken} />,
+      404,
+    ),
+  );
   app.onError((error, c) => {
     const wantsJson = c.req.path.startsWith("/api/") || (c.req.header("accept") ?? "").includes("application/json");
     let code: keyof typeof OPERATOR_ERRORS = "internal_error";
@@ -85,7 +90,7 @@ export function createApp(deps: WebDeps) {
     const status = HTTP_STATUS_BY_CODE[code];
     const message = OPERATOR_ERRORS[code];
     if (wantsJson) return c.json({ error: { code, message } }, status);
-    return c.html(<ErrorPage message={message} operator={c.var.operator} />, status);
+    return c.html(<ErrorPage message={message} operator={c.var.operator} csrfToken={c.var.csrfToken} />, status);
   });
   return app;
 }

@@ -192,3 +192,27 @@ describe("resetPassword", () => {
     },
   );
 });
+
+describe("error pages", () => {
+  dbTest("carry the session's CSRF token, so Sign out works from a 404 page", async ({ database }) => {
+    const { app, cookie } = await signedIn(database);
+    const missing = await app.request(`${ORIGIN}/operations/not-a-uuid`, { headers: { cookie } });
+    expect(missing.status).toBe(404);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await missing.text())?.[1] ?? "";
+    expect(csrf).not.toBe("");
+    expect((await app.request(`${ORIGIN}/sign-out`, form({ _csrf: csrf }, { cookie }))).status).toBe(303);
+  });
+
+  dbTest("a password reset lifts the failed sign-in lock of that email address", async ({ database }) => {
+    const { resetPassword } = await import("../access/authentication.js");
+    const app = appFor(database);
+    await createUser(database.db, { email: "ada@example.com", displayName: "Ada", password: PASSWORD });
+    for (let i = 0; i < 5; i++)
+      await app.request(`${ORIGIN}/sign-in`, form({ email: "ada@example.com", password: `guess ${i}` }));
+    expect(
+      (await app.request(`${ORIGIN}/sign-in`, form({ email: "ada@example.com", password: PASSWORD }))).status,
+    ).toBe(429);
+    const password = await resetPassword(database.db, "ada@example.com");
+    expect((await app.request(`${ORIGIN}/sign-in`, form({ email: "ada@example.com", password }))).status).toBe(303);
+  });
+});

@@ -51,7 +51,7 @@ export async function toRunEvent(feedRun: FeedRun, options: RunEventOptions): Pr
     initiatorUserId: run.initiatorUserId,
   };
   if (run.status !== "queued" && run.status !== "running") {
-    return { ...base, notification: describeTerminalNotification(run) };
+    return { ...base, notification: describeTerminalNotification(run, { tenantName: feedRun.tenantName }) };
   }
   const entry = toActivityEntry(feedRun, options);
   const html = await (<RunEntry entry={entry} />).toString();

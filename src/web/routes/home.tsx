@@ -54,6 +54,13 @@ export function homeRoutes(deps: WebDeps) {
                 <h2>
                   {workspace.name} <span class="muted">· {workspace.role}</span>
                 </h2>
+                <nav class="workspace-nav" aria-label={`${workspace.name} pages`}>
+                  <a href={`/w/${encodeURIComponent(workspace.slug)}/baselines`}>Baselines</a>
+                  {" · "}
+                  <a href={`/w/${encodeURIComponent(workspace.slug)}/findings`}>Findings</a>
+                  {" · "}
+                  <a href={`/operations?workspace=${encodeURIComponent(workspace.slug)}`}>Operations</a>
+                </nav>
                 <h3>Tenants</h3>
                 {tenants.length === 0 ? (
                   <p class="muted">No tenants yet.</p>

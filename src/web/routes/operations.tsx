@@ -379,7 +379,7 @@ export function operationsRoutes(deps: WebDeps) {
     return c.html(
       <Layout title={getRunTypeInfo(run.type).label} operator={operator} csrfToken={c.var.csrfToken}>
         <Styles />
-        <article class="run-detail" data-run-id={run.id} data-status={status.status}>
+        <article class="run-detail" data-run-id={run.id} data-status={status.status} data-version={String(run.version)}>
           <p>
             <a href={slug === undefined ? "/operations" : `/operations?workspace=${encodeURIComponent(slug)}`}>
               ← Operations

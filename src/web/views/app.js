@@ -118,7 +118,34 @@ function notify(notification, runId, live) {
  * Apply one run event: `{ runId, version, workspaceId, tenantId, html, group, groupLabel }` or `{ …, completed: true }`.
  * `live`: the frame carries a change cursor, so it is newer than what this page rendered (replayed overlap frames carry none).
  */
+/**
+ * A run's detail page shows its full state: when that run changes, re-read the page and swap the
+ * article in place (at most once a second, the latest state wins).
+ */
+let detailRefresh;
+function refreshDetail(data) {
+  const detail = document.querySelector(`.run-detail[data-run-id="${CSS.escape(data.runId)}"]`);
+  if (!detail || Number(detail.dataset.version || 0) >= data.version || detailRefresh) return;
+  detailRefresh = setTimeout(async () => {
+    try {
+      const response = await fetch(location.href, { headers: { accept: "text/html" } });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector(`.run-detail[data-run-id="${CSS.escape(data.runId)}"]`);
+      const current = document.querySelector(`.run-detail[data-run-id="${CSS.escape(data.runId)}"]`);
+      if (fresh && current && Number(fresh.dataset.version || 0) > Number(current.dataset.version || 0)) {
+        current.replaceWith(document.importNode(fresh, true));
+      }
+    } catch {
+      // offline for a moment: the next event tries again
+    } finally {
+      detailRefresh = undefined;
+    }
+  }, 1_000);
+}
+
 function applyRun(data, live = false) {
+  if (data && typeof data.runId === "string" && Number.isInteger(data.version)) refreshDetail(data);
   if (!data || typeof data.runId !== "string" || !Number.isInteger(data.version)) return;
   const entries = [...document.querySelectorAll(runSelector(data.runId))];
   let known = versions.get(data.runId) ?? 0;

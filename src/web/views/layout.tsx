@@ -82,6 +82,11 @@ export function Layout({ title, operator, csrfToken, eventCursor, unreadNotifica
               TenantPilot
             </a>
             {operator ? (
+              <nav class="topnav" aria-label="Main">
+                <a href="/">Home</a> <a href="/operations">Operations</a> <a href="/notifications">Notifications</a>
+              </nav>
+            ) : null}
+            {operator ? (
               <div class="topbar-end">
                 <NotificationBell unread={unread} />
                 <form method="post" action="/sign-out" class="signout">
@@ -101,9 +106,18 @@ export function Layout({ title, operator, csrfToken, eventCursor, unreadNotifica
 }
 
 /** An error page: the operator-safe sentence and a way back. */
-export function ErrorPage({ message, operator }: { message: string; operator?: Operator | undefined }) {
+export function ErrorPage({
+  message,
+  operator,
+  csrfToken,
+}: {
+  message: string;
+  operator?: Operator | undefined;
+  /** The session's token, so Sign out works from an error page too. */
+  csrfToken?: string | undefined;
+}) {
   return (
-    <Layout title="Something went wrong" operator={operator}>
+    <Layout title="Something went wrong" operator={operator} csrfToken={csrfToken}>
       <section class="error">
         <h1>{message}</h1>
         <p>
