@@ -157,6 +157,13 @@ describe.skipIf(!corpusPresent)("a live baseline compare in the browser", () => 
       }
       await screenshot(page, "compare-live-shell-step-2");
       await screenshot(second, "compare-live-baselines-toast");
+      // A third tab opens the run's page while it runs: it must reach the outcome without a reload.
+      const detailTab = await context.newPage();
+      await detailTab.goto(href);
+      await detailTab.waitForSelector('body[data-sse="open"]');
+      await detailTab.evaluate(() => {
+        (globalThis as unknown as PageGlobals).__sameDocument = true;
+      });
       expect(await page.locator(`[data-run-id="${runId}"] [role="progressbar"]`).count()).toBe(0);
 
       // The run finishes: it leaves the shell and its notification appears, still in the same document.
@@ -173,6 +180,15 @@ describe.skipIf(!corpusPresent)("a live baseline compare in the browser", () => 
         );
       }
       await page.locator(`[data-notices] [data-notice-run-id="${runId}"]`).waitFor({ timeout: 30_000 });
+      await detailTab.waitForFunction(
+        () =>
+          (globalThis as unknown as PageGlobals).document.querySelector(".run-detail .pill")?.textContent ===
+          "Succeeded",
+        undefined,
+        { timeout: 30_000 },
+      );
+      expect(await detailTab.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument)).toBe(true);
+      await screenshot(detailTab, "compare-live-operation-live");
       expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument)).toBe(true);
       await screenshot(page, "compare-live-shell-finished");
 

@@ -83,7 +83,7 @@ export function Layout({ title, operator, csrfToken, eventCursor, unreadNotifica
             </a>
             {operator ? (
               <nav class="topnav" aria-label="Main">
-                <a href="/">Home</a> <a href="/operations">Operations</a> <a href="/notifications">Notifications</a>
+                <a href="/">Home</a> <a href="/operations">Operations</a>
               </nav>
             ) : null}
             {operator ? (
