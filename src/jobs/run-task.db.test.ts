@@ -43,6 +43,8 @@ async function runJobs(database: Database, deps: RunTaskDeps, work: Work): Promi
     taskList: { baseline_capture: defineRunTask(deps, work) },
     noHandleSignals: true,
     logger: silentGraphileLogger,
+    // Completion is fire-and-forget without these: runOnce could return before the job is deleted (STACK.md G14).
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
 }
 

@@ -93,6 +93,7 @@ describe.concurrent("reapDeadRuns", () => {
         },
       },
       noHandleSignals: true,
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       logger: silentGraphileLogger,
     });
 
