@@ -95,7 +95,10 @@ function notify(notification, runId, live) {
   }
   if (notified.includes(runId)) return; // a replay of a completion this tab already announced
   sessionStorage.setItem(NOTIFIED_KEY, JSON.stringify([...notified, runId].slice(-100)));
-  if (live) bumpBell();
+  // A completion from before this page was drawn is already counted in the bell and listed on
+  // /notifications: only a completion that happens while the page is open pops up.
+  if (!live) return;
+  bumpBell();
   const notice = document.createElement("div");
   notice.className = "notice";
   notice.dataset.noticeRunId = runId;

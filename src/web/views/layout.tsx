@@ -70,6 +70,8 @@ export function Layout({ title, operator, csrfToken, eventCursor, unreadNotifica
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${title} · TenantPilot`}</title>
           <link rel="stylesheet" href="/assets/app.css" />
+          {/* No favicon file: an empty data URL stops every page from requesting /favicon.ico (a 404). */}
+          <link rel="icon" href="data:," />
           <script src="/assets/htmx.min.js" defer></script>
           {operator ? <script type="module" src="/assets/app.js"></script> : null}
         </head>
