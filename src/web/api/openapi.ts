@@ -261,6 +261,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       description:
         "Tenants, baseline profiles, operation runs and drift findings. Authenticate with " +
         "`Authorization: Bearer tp_…` (create a token with POST /tokens from a signed-in session). " +
+        "Requests that use the browser session cookie instead must send the session's CSRF token in " +
+        "`X-CSRF-Token` on POST and DELETE (the web pages carry it in `hx-headers`); Bearer requests need none. " +
         "Errors are `{ error: { code, message } }`.",
     },
     servers: [{ url: "/api/v1" }],
