@@ -40,6 +40,7 @@ import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
 import { toActivityEntry } from "../run-event.js";
 import { WorkspaceActivity } from "../views/activity.js";
+import { FilterSelect } from "../views/filter-select.js";
 import { Layout } from "../views/layout.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 
@@ -777,50 +778,34 @@ function FindingsFilterForm({
 }) {
   return (
     <form method="get" action={findingsUrl(workspaceSlug)} class="findings-filters">
-      <label>
-        Tenant
-        <select name="tenant">
-          <option value="">Any tenant</option>
-          {tenants.map((tenant) => (
-            <option value={tenant.id} selected={query.tenant === tenant.id}>
-              {tenant.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Baseline profile
-        <select name="profile">
-          <option value="">Any profile</option>
-          {profiles.map((profile) => (
-            <option value={profile.id} selected={query.profile === profile.id}>
-              {profile.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Finding
-        <select name="kind">
-          <option value="">Any finding</option>
-          {Object.entries(FINDING_KIND_NAMES).map(([kind, label]) => (
-            <option value={kind} selected={query.kind === kind}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Status
-        <select name="status">
-          <option value="">Any status</option>
-          {Object.entries(FINDING_STATUS_LABELS).map(([status, label]) => (
-            <option value={status} selected={query.status === status}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect
+        label="Tenant"
+        name="tenant"
+        anyLabel="Any tenant"
+        options={tenants.map((tenant) => [tenant.id, tenant.name] as const)}
+        selected={query.tenant}
+      />
+      <FilterSelect
+        label="Baseline profile"
+        name="profile"
+        anyLabel="Any profile"
+        options={profiles.map((profile) => [profile.id, profile.name] as const)}
+        selected={query.profile}
+      />
+      <FilterSelect
+        label="Finding"
+        name="kind"
+        anyLabel="Any finding"
+        options={Object.entries(FINDING_KIND_NAMES)}
+        selected={query.kind}
+      />
+      <FilterSelect
+        label="Status"
+        name="status"
+        anyLabel="Any status"
+        options={Object.entries(FINDING_STATUS_LABELS)}
+        selected={query.status}
+      />
       <label>
         Policy name contains
         <input type="text" name="policy" value={query.policy ?? ""} maxlength={200} />

@@ -35,6 +35,7 @@ import { DISPLAY_STATUS_CATALOG, normalizeStatus } from "../../operations/status
 import { OperatorError } from "../../shared/operator-error.js";
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
+import { FilterSelect } from "../views/filter-select.js";
 import { Layout } from "../views/layout.js";
 import { PROGRESS_STYLES, ProgressViewElement } from "../views/progress-view.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
@@ -558,39 +559,27 @@ function FilterForm({
       ) : (
         <input type="hidden" name="workspace" value={workspaceSlug} />
       )}
-      <label>
-        Type
-        <select name="type">
-          <option value="">Any type</option>
-          {Object.values(RUN_TYPES).map((info) => (
-            <option value={info.type} selected={query.type === info.type}>
-              {info.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Status
-        <select name="status">
-          <option value="">Any status</option>
-          {Object.entries(STATUS_FILTERS).map(([value, label]) => (
-            <option value={value} selected={query.status === value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Tenant
-        <select name="tenant">
-          <option value="">Any tenant</option>
-          {tenants.map((tenant) => (
-            <option value={tenant.id} selected={query.tenant === tenant.id}>
-              {tenant.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect
+        label="Type"
+        name="type"
+        anyLabel="Any type"
+        options={Object.values(RUN_TYPES).map((info) => [info.type, info.label] as const)}
+        selected={query.type}
+      />
+      <FilterSelect
+        label="Status"
+        name="status"
+        anyLabel="Any status"
+        options={Object.entries(STATUS_FILTERS)}
+        selected={query.status}
+      />
+      <FilterSelect
+        label="Tenant"
+        name="tenant"
+        anyLabel="Any tenant"
+        options={tenants.map((tenant) => [tenant.id, tenant.name] as const)}
+        selected={query.tenant}
+      />
       <label>
         Started by (user id or cli, demo, system)
         <input type="text" name="initiator" value={query.initiator ?? ""} maxlength={100} />
