@@ -8,6 +8,7 @@ import pino from "pino";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
 import { createTestRunService, seedProfile, seedTenant } from "../../test/factories.js";
+import { signInAs } from "../../test/web-fixture.js";
 import { createUser } from "../access/authentication.js";
 import type { Role } from "../access/capabilities.js";
 import { ensureWorkspace } from "../access/workspaces.js";
@@ -94,23 +95,7 @@ async function seedSnapshot(fx: Fixture) {
 
 /** A user with `role` in the fixture's workspace, or (null) a member of another workspace only; signed in. */
 async function signIn(fx: Fixture, role: Role | null) {
-  const email = `${role ?? "stranger"}-${randomUUID().slice(0, 6)}@example.com`;
-  const userId = await createUser(fx.database.db, { email, displayName: "Ada", password: PASSWORD });
-  await ensureWorkspace(
-    fx.database.db,
-    role === null
-      ? { name: "Other MSP", slug: `other-${randomUUID().slice(0, 6)}`, memberUserId: userId }
-      : { name: "Contoso MSP", slug: fx.slug, memberUserId: userId, role },
-  );
-  const response = await fx.app.request(`${ORIGIN}/sign-in`, {
-    method: "POST",
-    body: new URLSearchParams({ email, password: PASSWORD }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN },
-  });
-  expect(response.status).toBe(303);
-  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const home = await fx.app.request(`${ORIGIN}/`, { headers: { cookie } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await home.text())?.[1] ?? "";
+  const { userId, cookie, csrf } = await signInAs(fx.database, fx.app, { name: "Contoso MSP", slug: fx.slug }, role);
   const get = (url: string) => fx.app.request(`${ORIGIN}${url}`, { headers: { cookie } });
   const post = (
     url: string,
