@@ -4,17 +4,16 @@
  * form posts and the findings browser's filters.
  */
 import { randomUUID } from "node:crypto";
-import pino from "pino";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
-import { createTestRunService, seedProfile, seedTenant } from "../../test/factories.js";
-import { signInAs } from "../../test/web-fixture.js";
+import { seedProfile, seedTenant } from "../../test/factories.js";
+import { createTestApp, signInAs } from "../../test/web-fixture.js";
 import { createUser } from "../access/authentication.js";
 import type { Role } from "../access/capabilities.js";
 import { ensureWorkspace } from "../access/workspaces.js";
 import type { Database } from "../db/database.js";
 import type { RunService } from "../operations/run-service.js";
-import { createApp } from "./app.js";
+import type { createApp } from "./app.js";
 
 const ORIGIN = "http://localhost";
 const PASSWORD = "correct horse battery staple";
@@ -32,15 +31,7 @@ interface Fixture {
 }
 
 async function setUp(database: Database, options: { snapshot?: boolean } = {}): Promise<Fixture> {
-  const { runs } = createTestRunService(database);
-  const app = createApp({
-    db: database.db,
-    runs,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    runMaxAttempts: 3,
-    staleAfterMs: 300_000,
-  });
+  const { app, runs } = createTestApp(database);
   const ownerId = await createUser(database.db, {
     email: "owner@example.com",
     displayName: "Owen",

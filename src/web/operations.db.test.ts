@@ -3,17 +3,16 @@
  * (DESIGN.md §6), progress by mode, leaks, validation and keyset pagination.
  */
 import { randomUUID } from "node:crypto";
-import pino from "pino";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
-import { createTestRunService, readRunRow, seedProfile, seedTenant } from "../../test/factories.js";
-import { signInAs } from "../../test/web-fixture.js";
+import { readRunRow, seedProfile, seedTenant } from "../../test/factories.js";
+import { createTestApp, signInAs } from "../../test/web-fixture.js";
 import { createUser } from "../access/authentication.js";
 import type { Role } from "../access/capabilities.js";
 import { ensureWorkspace } from "../access/workspaces.js";
 import type { Database } from "../db/database.js";
 import type { RunService } from "../operations/run-service.js";
-import { createApp } from "./app.js";
+import type { createApp } from "./app.js";
 
 const ORIGIN = "http://localhost";
 const PASSWORD = "correct horse battery staple";
@@ -34,15 +33,7 @@ interface Fixture {
 }
 
 async function setUp(database: Database): Promise<Fixture> {
-  const { runs } = createTestRunService(database);
-  const app = createApp({
-    db: database.db,
-    runs,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    runMaxAttempts: 3,
-    staleAfterMs: 300_000,
-  });
+  const { app, runs } = createTestApp(database);
   const ownerId = await createUser(database.db, {
     email: "owner@example.com",
     displayName: "Owen",

@@ -1,33 +1,19 @@
-/**
- * The JSON API through the real app (`app.request`) on a real database: API token lifecycle, the
- * access table (role × route → status), bad input, idempotent starts, diagnostics gating and the
- * OpenAPI document against the app's actual routes.
- */
-import pino from "pino";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../../test/db-test.js";
-import { createTestRunService, seedProfile, seedTenant } from "../../../test/factories.js";
+import { seedProfile, seedTenant } from "../../../test/factories.js";
+import { createTestApp } from "../../../test/web-fixture.js";
 import { createApiToken, createUser } from "../../access/authentication.js";
 import type { Role } from "../../access/capabilities.js";
 import { ensureWorkspace } from "../../access/workspaces.js";
 import type { Database } from "../../db/database.js";
 import { OPERATOR_ERRORS } from "../../shared/operator-error.js";
-import { createApp } from "../app.js";
 import { API_OPERATIONS } from "./openapi.js";
 
 const ORIGIN = "http://localhost";
 const PASSWORD = "correct horse battery staple";
 
 function appFor(database: Database) {
-  const { runs } = createTestRunService(database);
-  const app = createApp({
-    db: database.db,
-    runs,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    runMaxAttempts: 3,
-    staleAfterMs: 300_000,
-  });
+  const { app, runs } = createTestApp(database);
   return { app, runs };
 }
 
