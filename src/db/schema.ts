@@ -376,3 +376,84 @@ export const signInAttempts = pgTable(
     index("sign_in_attempts_address_at").on(t.clientAddress, t.at),
   ],
 );
+
+/**
+ * A tenant-level summary of collected truth for one review window (DESIGN.md §1): inventory
+ * coverage, drift per baseline profile and counts of the tenant's operation runs, each count
+ * traceable to the run ids it counts. `content` is reviews/review-content.ts's
+ * `EvidenceSnapshotContent`. Immutable once `status = 'complete'` (a trigger rejects updates).
+ */
+export const evidenceSnapshots = pgTable(
+  "evidence_snapshots",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The run that generated it: an `evidence_snapshot.generate` run, or the `tenant.review.compose` run that had to generate it first. */
+    runId: uuid("run_id")
+      .notNull()
+      .unique()
+      .references(() => operationRuns.id),
+    /** Review window, half-open: [window_start, window_end). */
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    windowEnd: timestamp("window_end", { withTimezone: true }).notNull(),
+    status: text("status").notNull().default("generating"),
+    content: jsonb("content").notNull().default({}),
+    createdAt: createdAt(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("evidence_snapshots_tenant_window").on(t.tenantId, t.windowStart, t.windowEnd, t.completedAt.desc()),
+    check("evidence_snapshots_status_check", sql`${t.status} in ('generating', 'complete')`),
+    check("evidence_snapshots_window_check", sql`${t.windowStart} < ${t.windowEnd}`),
+    check("evidence_snapshots_completed_check", sql`(${t.status} = 'complete') = (${t.completedAt} is not null)`),
+  ],
+);
+
+/**
+ * A composed review of one tenant for one period, built from one evidence snapshot
+ * (DESIGN.md §1). `sections` is reviews/review-content.ts's `ReviewSection[]`. Goes draft → ready;
+ * a ready review never changes (a trigger rejects updates).
+ */
+export const tenantReviews = pgTable(
+  "tenant_reviews",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The `tenant.review.compose` run that composes it. */
+    runId: uuid("run_id")
+      .notNull()
+      .unique()
+      .references(() => operationRuns.id),
+    /** Review period, half-open: [period_start, period_end). */
+    periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
+    periodEnd: timestamp("period_end", { withTimezone: true }).notNull(),
+    /** Operator-facing period name, e.g. "November 2026", "Q4 2026", "2026-11-01 to 2026-11-15". */
+    periodLabel: text("period_label").notNull(),
+    status: text("status").notNull().default("draft"),
+    evidenceSnapshotId: uuid("evidence_snapshot_id").references(() => evidenceSnapshots.id),
+    /** The latest ready review of the same tenant with an earlier period, for "change since the previous review". */
+    previousReviewId: uuid("previous_review_id"),
+    sections: jsonb("sections").notNull().default([]),
+    createdAt: createdAt(),
+    readyAt: timestamp("ready_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("tenant_reviews_tenant_period").on(t.tenantId, t.periodStart.desc(), t.createdAt.desc()),
+    check("tenant_reviews_status_check", sql`${t.status} in ('draft', 'ready')`),
+    check("tenant_reviews_period_check", sql`${t.periodStart} < ${t.periodEnd}`),
+    check(
+      "tenant_reviews_ready_check",
+      sql`(${t.status} = 'ready') = (${t.readyAt} is not null) and (${t.status} = 'draft' or ${t.evidenceSnapshotId} is not null)`,
+    ),
+  ],
+);

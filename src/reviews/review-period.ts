@@ -1,0 +1,139 @@
+/**
+ * Review periods: the one parser of the period an operator names (CLI `--period`, the web period
+ * picker, the API's `period`). Periods are half-open UTC ranges [start, end) of whole days.
+ * @module
+ */
+import { OperatorError } from "../shared/operator-error.js";
+
+/** A parsed review period. */
+export interface ReviewPeriod {
+  /** Canonical spelling, stable for identity keys: "2026-11", "2026-Q4", "2026", "2026-11-01..2026-11-15". */
+  key: string;
+  /** Operator label: "November 2026", "Q4 2026", "2026", "1 Nov 2026 – 15 Nov 2026". */
+  label: string;
+  /** Inclusive start, UTC midnight. */
+  start: Date;
+  /** Exclusive end, UTC midnight. */
+  end: Date;
+}
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+/** Longest custom range, in days. */
+export const MAX_PERIOD_DAYS = 366;
+
+/**
+ * Parse a review period.
+ *
+ * Accepted spellings (case-insensitive, surrounding spaces ignored):
+ * - `YYYY-MM` — a calendar month ("2026-11")
+ * - `YYYY-Qn` — a calendar quarter ("2026-Q4")
+ * - `YYYY` — a calendar year
+ * - `YYYY-MM-DD..YYYY-MM-DD` — whole days, both ends inclusive, at most {@link MAX_PERIOD_DAYS} days
+ *
+ * @param now - the current time: a period may not start after it
+ * @throws {OperatorError} invalid_input – not one of the spellings, an impossible date, an
+ *   inverted or too long range, or a period that starts in the future
+ */
+export function parseReviewPeriod(input: string, now: Date): ReviewPeriod {
+  const value = input.trim().toUpperCase();
+  const period = parseSpelling(value);
+  if (period === undefined) {
+    throw new OperatorError(
+      "invalid_input",
+      `period "${input.slice(0, 60)}" is not YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD`,
+    );
+  }
+  if (period.start.getTime() > now.getTime()) {
+    throw new OperatorError("invalid_input", `period ${period.key} starts in the future`);
+  }
+  return period;
+}
+
+/** The calendar month containing `now`, e.g. for a default in the period picker. */
+export function currentMonthPeriod(now: Date): ReviewPeriod {
+  const key = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
+  return parseSpelling(key) as ReviewPeriod;
+}
+
+/** The calendar month before the one containing `now`. */
+export function previousMonthPeriod(now: Date): ReviewPeriod {
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return currentMonthPeriod(first);
+}
+
+function parseSpelling(value: string): ReviewPeriod | undefined {
+  let match = /^(\d{4})-(\d{2})$/.exec(value);
+  if (match) {
+    const year = Number(match[1]);
+    const month = Number(match[2]);
+    if (month < 1 || month > 12) return undefined;
+    return {
+      key: `${match[1]}-${match[2]}`,
+      label: `${MONTHS[month - 1]} ${year}`,
+      start: utc(year, month - 1, 1),
+      end: utc(year, month, 1),
+    };
+  }
+  match = /^(\d{4})-Q([1-4])$/.exec(value);
+  if (match) {
+    const year = Number(match[1]);
+    const quarter = Number(match[2]);
+    return {
+      key: `${match[1]}-Q${quarter}`,
+      label: `Q${quarter} ${year}`,
+      start: utc(year, (quarter - 1) * 3, 1),
+      end: utc(year, quarter * 3, 1),
+    };
+  }
+  match = /^(\d{4})$/.exec(value);
+  if (match) {
+    const year = Number(match[1]);
+    return { key: match[1] as string, label: String(year), start: utc(year, 0, 1), end: utc(year + 1, 0, 1) };
+  }
+  match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(value);
+  if (match) {
+    const first = parseDay(match[1] as string);
+    const last = parseDay(match[2] as string);
+    if (first === undefined || last === undefined || last.getTime() < first.getTime()) return undefined;
+    const end = new Date(last.getTime() + 86_400_000);
+    if ((end.getTime() - first.getTime()) / 86_400_000 > MAX_PERIOD_DAYS) return undefined;
+    return {
+      key: `${match[1]}..${match[2]}`,
+      label: `${formatDay(first)} – ${formatDay(last)}`,
+      start: first,
+      end,
+    };
+  }
+  return undefined;
+}
+
+function utc(year: number, monthIndex: number, day: number): Date {
+  return new Date(Date.UTC(year, monthIndex, day));
+}
+
+/** A real calendar day "YYYY-MM-DD" at UTC midnight, or undefined (2026-02-30 is not a day). */
+function parseDay(value: string): Date | undefined {
+  const [year, month, day] = value.split("-").map(Number) as [number, number, number];
+  const date = utc(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+    ? date
+    : undefined;
+}
+
+function formatDay(date: Date): string {
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]?.slice(0, 3)} ${date.getUTCFullYear()}`;
+}
