@@ -5,6 +5,7 @@
  * @module
  */
 
+import { z } from "zod";
 import { describeFindingCounts } from "../baselines/drift/finding-kinds.js";
 import { describeProgress, formatCount, type ProgressOptions, type ProgressView } from "./progress-contract.js";
 import { describeFailure } from "./run-failure.js";
@@ -18,6 +19,47 @@ import {
 } from "./run-record.js";
 import { getRunTypeInfo, type RunTypeInfo, toUnitNoun } from "./run-types.js";
 import { DISPLAY_STATUS_CATALOG, type DisplayStatus, isRunOutcome, normalizeStatus } from "./status-normalizer.js";
+
+/** A period label as review periods spell it ("November 2026", "Q4 2026", "1 Nov 2026 – 15 Nov 2026"). */
+const periodLabelSchema = z
+  .string()
+  .max(100)
+  .regex(/^[0-9A-Za-z –.-]+$/);
+const resultIdSchema = z.uuid();
+
+/**
+ * `context.result` of an `evidence_snapshot.generate` run.
+ * - `evidenceSnapshotId`: the snapshot generated; `sourceCount`: evidence sources walked.
+ * - `operationCount`: operation runs the snapshot counts; `openFindingCount`: unresolved drift findings in it.
+ * @see DESIGN.md §3 "Counted families"
+ */
+export const evidenceSnapshotResultSchema = z.object({
+  evidenceSnapshotId: resultIdSchema.optional(),
+  sourceCount: z.int().min(0).optional(),
+  operationCount: z.int().min(0).optional(),
+  openFindingCount: z.int().min(0).optional(),
+  periodLabel: periodLabelSchema.optional(),
+});
+export type EvidenceSnapshotResult = z.infer<typeof evidenceSnapshotResultSchema>;
+
+/**
+ * `context.result` of a `tenant.review.compose` run.
+ * - `reviewId` / `reviewUrl` (`/tenants/<tenantId>/reviews/<reviewId>`): the ready review.
+ * - `evidenceSnapshotId`: the snapshot it was composed from; `generatedEvidence`: true when this run generated it first.
+ * - `operationCount`: operation runs the review reports on; `periodLabel`: the review period.
+ */
+export const reviewComposeResultSchema = z.object({
+  reviewId: resultIdSchema.optional(),
+  reviewUrl: z
+    .string()
+    .regex(/^\/tenants\/[0-9a-f-]{36}\/reviews\/[0-9a-f-]{36}$/)
+    .optional(),
+  evidenceSnapshotId: resultIdSchema.optional(),
+  generatedEvidence: z.boolean().optional(),
+  operationCount: z.int().min(0).optional(),
+  periodLabel: periodLabelSchema.optional(),
+});
+export type ReviewComposeResult = z.infer<typeof reviewComposeResultSchema>;
 
 /** The one dominant action of every run surface. */
 export interface RunAction {
@@ -171,7 +213,7 @@ function describeTerminal(run: OperationRun): Omit<TerminalNotification, "url"> 
   switch (status) {
     case "succeeded":
       return {
-        title: joinHeadline(`${type.label} finished`, result.summary),
+        title: result.title ?? joinHeadline(`${type.label} finished`, result.summary),
         body: joinSentences(result.details) ?? VIEW_DETAILS,
       };
     case "partially_succeeded":
@@ -216,6 +258,8 @@ function describePartialReason(run: OperationRun, type: RunTypeInfo): string | u
 interface ResultCopy {
   summary: string | undefined;
   details: string[];
+  /** A succeeded run's whole title when its family says more than "finished" ("Tenant review ready: November 2026"). */
+  title?: string;
 }
 
 function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
@@ -251,6 +295,35 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
           ? undefined
           : `${countNoun(result.policyCount, "policy", "policies")} captured`,
       details,
+    };
+  }
+  if (type.type === "evidence_snapshot.generate") {
+    const result = parseUntrusted(evidenceSnapshotResultSchema, raw);
+    const figures = [
+      result?.operationCount === undefined ? undefined : countNoun(result.operationCount, "operation", "operations"),
+      result?.openFindingCount === undefined
+        ? undefined
+        : `${countNoun(result.openFindingCount, "open finding", "open findings")}`,
+    ].filter((part): part is string => part !== undefined);
+    return {
+      summary: figures.length === 0 ? undefined : figures.join(", "),
+      details:
+        result?.sourceCount === undefined
+          ? []
+          : [`collected from ${countNoun(result.sourceCount, "evidence source", "evidence sources")}`],
+      title: joinHeadline("Evidence snapshot ready", figures.length === 0 ? undefined : figures.join(", ")),
+    };
+  }
+  if (type.type === "tenant.review.compose") {
+    const result = parseUntrusted(reviewComposeResultSchema, raw);
+    const details: string[] = [];
+    if (result?.operationCount !== undefined)
+      details.push(`based on ${countNoun(result.operationCount, "operation", "operations")}`);
+    if (result?.generatedEvidence === true) details.push("the evidence snapshot was generated first");
+    return {
+      summary: result?.periodLabel,
+      details,
+      title: joinHeadline("Tenant review ready", result?.periodLabel),
     };
   }
   return { summary: undefined, details: [] };
@@ -405,6 +478,29 @@ export function describeRunResult(run: OperationRun): string[] {
       ? ` · ${countNoun(result.unreadableCount, "export file", "export files")} unreadable`
       : "";
     return [`Captured: ${countNoun(result.policyCount, "policy", "policies")}${unreadable}`];
+  }
+  if (run.type === "evidence_snapshot.generate") {
+    const result = parseUntrusted(evidenceSnapshotResultSchema, raw);
+    if (result?.operationCount === undefined) return [];
+    const lines = [`Operations counted: ${formatCount(result.operationCount)}`];
+    if (result.openFindingCount !== undefined)
+      lines.push(`Open drift findings: ${formatCount(result.openFindingCount)}`);
+    if (result.sourceCount !== undefined) lines.push(`Evidence sources: ${formatCount(result.sourceCount)}`);
+    return lines;
+  }
+  if (run.type === "tenant.review.compose") {
+    const result = parseUntrusted(reviewComposeResultSchema, raw);
+    if (result?.reviewId === undefined) return [];
+    const lines = result.periodLabel ? [`Review: ${result.periodLabel}`] : [];
+    if (result.operationCount !== undefined)
+      lines.push(`Operations reported on: ${formatCount(result.operationCount)}`);
+    if (result.generatedEvidence !== undefined)
+      lines.push(
+        result.generatedEvidence
+          ? "Evidence: generated by this operation"
+          : "Evidence: an existing evidence snapshot of this period",
+      );
+    return lines;
   }
   return [];
 }

@@ -11,13 +11,20 @@ import { OPERATOR_ERRORS, type OperatorErrorCode } from "../shared/operator-erro
 import type { RunChangeSink } from "./run-events.js";
 import { describeTerminalNotification } from "./run-presenter.js";
 import {
+  type CompositeSummary,
+  compositeSummarySchema,
   type OperationRun,
   type RunFailure,
   type RunOutcome,
   type SummaryCounts,
   summaryCountsSchema,
 } from "./run-record.js";
-import { getRunTypeInfo, type RunType, type WaitReason } from "./run-types.js";
+import { getRunTypeInfo, RUN_TYPES, type RunType, type WaitReason } from "./run-types.js";
+
+/** Run types whose progress may be a composite summary (the guard of `setComposite`). */
+const COMPOSITE_AWARE_TYPES = Object.values(RUN_TYPES)
+  .filter((info) => info.compositeAware)
+  .map((info) => info.type as string);
 
 /** Input of {@link RunService.startRun}. */
 export interface StartRunInput {
@@ -209,6 +216,33 @@ export function createRunService(deps: RunServiceDeps) {
       );
       if (row === undefined)
         throw new RunSupersededError(`setWaitReason: run ${owner.runId} not owned by attempt ${owner.attempt}`);
+      await announce(row);
+    },
+
+    /**
+     * Record the composite summary of a composite-aware run (`context.progress.composite`, DESIGN.md
+     * §3 "Composite summary"): counts of the underlying operation runs by outcome (and by type).
+     * Other progress keys are kept. Validated with `compositeSummarySchema` (total = sum of byOutcome).
+     * @throws {Error} when the run type is not composite-aware or the summary is invalid (nothing is stored)
+     * @throws {RunSupersededError} when this attempt no longer owns the run
+     */
+    async setComposite(owner: RunAttempt, summary: CompositeSummary): Promise<void> {
+      const valid = compositeSummarySchema.parse(summary);
+      const row = await guardedUpdate(
+        db,
+        sql`context = jsonb_set(context, '{progress}', coalesce(context->'progress', '{}'::jsonb) || ${JSON.stringify({ composite: valid })}::jsonb), heartbeat_at = ${now()}`,
+        sql`${ownedBy(owner)} and type in (${sql.join(
+          COMPOSITE_AWARE_TYPES.map((type) => sql`${type}`),
+          sql`, `,
+        )})`,
+      );
+      if (row === undefined) {
+        const stored = await db.execute(sql`select type from operation_runs where id = ${owner.runId}`);
+        const type = (stored.rows[0] as { type?: string } | undefined)?.type;
+        if (type !== undefined && !getRunTypeInfo(type).compositeAware)
+          throw new Error(`setComposite: run ${owner.runId} of type ${type} is not composite-aware`);
+        throw new RunSupersededError(`setComposite: run ${owner.runId} not owned by attempt ${owner.attempt}`);
+      }
       await announce(row);
     },
 
