@@ -39,7 +39,63 @@ const envSchema = z.object({
   TENANTPILOT_SERVER: z.string().min(1).optional(),
   /** API token for TENANTPILOT_SERVER (like `--token`). */
   TENANTPILOT_TOKEN: z.string().min(1).optional(),
+  /**
+   * Keys that encrypt stored credentials (client secrets, private keys) with AES-256-GCM:
+   * comma-separated `keyId:base64key`, each key 32 bytes; the first encrypts, the others only
+   * decrypt (rotation: put the new key first, run `tenantpilot admin rotate-secret-key`, then drop
+   * the old one). Unset with the embedded database: a key is generated once into
+   * TENANTPILOT_DATA_DIR/secret-key. Unset with DATABASE_URL: credentials cannot be stored.
+   */
+  TENANTPILOT_SECRET_KEYS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const result = parseSecretKeys(value);
+      if (typeof result === "string") {
+        ctx.addIssue({ code: "custom", message: result });
+        return z.NEVER;
+      }
+      return result;
+    }),
 });
+
+/** One configured credential encryption key. `toJSON` keeps the key out of logs. */
+export interface SecretKeyConfig {
+  /** Recorded in every ciphertext it makes: letters, digits, `_` and `-`, 1-40 characters. */
+  readonly keyId: string;
+  /** 32 bytes (AES-256). */
+  readonly key: Buffer;
+}
+
+const SECRET_KEY_ID = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * `keyId:base64key,…` → keys, or a message naming what is wrong (never echoing key material).
+ * @returns `[]` when unset or blank
+ */
+function parseSecretKeys(value: string | undefined): readonly SecretKeyConfig[] | string {
+  if (value === undefined || value.trim() === "") return [];
+  const keys: SecretKeyConfig[] = [];
+  for (const [index, entry] of value.split(",").entries()) {
+    const separator = entry.indexOf(":");
+    const keyId = entry.slice(0, Math.max(separator, 0)).trim();
+    const encoded = entry.slice(separator + 1).trim();
+    if (separator < 0 || !SECRET_KEY_ID.test(keyId)) {
+      return `entry ${index + 1} must be keyId:base64key with a key id of 1-40 letters, digits, _ or -`;
+    }
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return `key "${keyId}" is not base64`;
+    const key = Buffer.from(encoded, "base64");
+    if (key.length !== 32) return `key "${keyId}" must decode to 32 bytes (openssl rand -base64 32)`;
+    if (keys.some((existing) => existing.keyId === keyId)) return `key id "${keyId}" appears twice`;
+    keys.push(toSecretKeyConfig(keyId, key));
+  }
+  return keys;
+}
+
+/** A frozen key entry whose JSON form (pino, JSON.stringify) hides the key. */
+export function toSecretKeyConfig(keyId: string, key: Buffer): SecretKeyConfig {
+  return Object.freeze({ keyId, key, toJSON: () => ({ keyId, key: "(redacted)" }) });
+}
 
 /** The frozen application configuration (camelCase, units in names). */
 export type Config = ReturnType<typeof loadConfig>;
@@ -73,5 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     server: e.TENANTPILOT_SERVER,
     serverToken: e.TENANTPILOT_TOKEN,
+    /** Credential encryption keys, current first; empty when TENANTPILOT_SECRET_KEYS is unset. */
+    secretKeys: Object.freeze([...e.TENANTPILOT_SECRET_KEYS]),
   });
 }

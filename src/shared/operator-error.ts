@@ -27,6 +27,11 @@ export const OPERATOR_ERRORS = {
   csrf_failed: "This form has expired or did not come from TenantPilot. Reload the page and try again.",
   payload_too_large: "The request is too large.",
   internal_error: "The operation failed unexpectedly. The details were recorded.",
+  credential_key_missing:
+    "Stored credentials cannot be used: no encryption key is configured for them. Set TENANTPILOT_SECRET_KEYS.",
+  credential_undecryptable:
+    "A stored credential could not be decrypted: it was changed, or it belongs to another tenant or another encryption key.",
+  graph_not_connected: "The tenant is not connected to Microsoft Graph with an app registration.",
 } as const;
 
 /** One key of {@link OPERATOR_ERRORS}. */

@@ -28,4 +28,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<OperatorErrorCode, ContentfulS
   csrf_failed: 403,
   payload_too_large: 413,
   internal_error: 500,
+  credential_key_missing: 500,
+  credential_undecryptable: 500,
+  graph_not_connected: 409,
 };
