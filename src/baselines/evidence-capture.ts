@@ -56,6 +56,13 @@ export async function captureEvidence(
 ): Promise<EvidenceCaptureResult> {
   const source = tenant.evidenceSource;
   if (source === null) throw new OperatorError("tenant_not_connected", `tenant ${tenant.id} has no evidence source`);
+  if (source.kind !== "export_folder") {
+    // Until the Graph reader lands (issue 5 point 2), a Graph-connected tenant cannot be captured.
+    throw new OperatorError(
+      "evidence_source_unreachable",
+      `tenant ${tenant.id}: the Graph evidence source is not readable yet`,
+    );
+  }
   const files = await listExportFiles(source.path);
   const captureId = await findOrCreateCapture(ctx, tenant, files.length);
   await ctx.saveResume({ evidenceCaptureId: captureId });

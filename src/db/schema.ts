@@ -457,3 +457,56 @@ export const tenantReviews = pgTable(
     ),
   ],
 );
+
+/**
+ * How a tenant connects to Microsoft Graph with an app registration (issue 5). The client secret or
+ * the certificate's private key is stored only encrypted (graph/credential-encryption.ts, bound to
+ * the tenant); everything else here is public. One per tenant.
+ */
+export const tenantGraphConnections = pgTable(
+  "tenant_graph_connections",
+  {
+    tenantId: uuid("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    /** Microsoft Entra tenant id (GUID, lower case). */
+    entraTenantId: text("entra_tenant_id").notNull(),
+    /** Application (client) id of the app registration (GUID, lower case). */
+    clientId: text("client_id").notNull(),
+    credentialKind: text("credential_kind").notNull(),
+    /** `tpenc:v1:<keyId>:…`: the client secret, or the certificate's PEM private key. Never plain text. */
+    encryptedCredential: text("encrypted_credential").notNull(),
+    /** The public certificate (PEM), for client_certificate. */
+    certificatePem: text("certificate_pem"),
+    /** SHA-1 thumbprint (hex, upper case): what the Entra portal shows, and the x5t header. */
+    certificateThumbprintSha1: text("certificate_thumbprint_sha1"),
+    /** SHA-256 thumbprint (hex, upper case). */
+    certificateThumbprintSha256: text("certificate_thumbprint_sha256"),
+    certificateExpiresAt: timestamp("certificate_expires_at", { withTimezone: true }),
+    /** Entra authority host. (Default: https://login.microsoftonline.com) */
+    authorityHost: text("authority_host").notNull(),
+    /** Microsoft Graph base URL. (Default: https://graph.microsoft.com) */
+    graphBaseUrl: text("graph_base_url").notNull(),
+    /** A CA certificate (PEM) to trust for the two hosts above: for self-hosted or simulated endpoints. Not secret. */
+    caCertificatePem: text("ca_certificate_pem"),
+    /** Outcome key of the latest "Test connection" (graph/graph-connection-test.ts), null until tested. */
+    lastTestResult: text("last_test_result"),
+    lastTestedAt: timestamp("last_tested_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("tenant_graph_connections_workspace").on(t.workspaceId),
+    check(
+      "tenant_graph_connections_credential_kind_check",
+      sql`${t.credentialKind} in ('client_secret', 'client_certificate')`,
+    ),
+    check(
+      "tenant_graph_connections_certificate_check",
+      sql`(${t.credentialKind} = 'client_certificate') = (${t.certificateThumbprintSha1} is not null)`,
+    ),
+  ],
+);

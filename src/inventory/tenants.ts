@@ -8,9 +8,14 @@ import type { Db } from "../db/database.js";
 import { tenants } from "../db/schema.js";
 import { OperatorError } from "../shared/operator-error.js";
 
-/** Where a tenant's configuration is read from. Only export folders exist so far. */
+/**
+ * Where a tenant's configuration is read from: an export folder, or Microsoft Graph through the
+ * tenant's app registration (its details and credential live in `tenant_graph_connections`, see
+ * graph/graph-connections.ts; the tenant row only says "graph").
+ */
 export const evidenceSourceSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("export_folder"), path: z.string().min(1) }),
+  z.object({ kind: z.literal("graph") }),
 ]);
 export type EvidenceSource = z.infer<typeof evidenceSourceSchema>;
 

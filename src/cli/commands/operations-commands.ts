@@ -8,7 +8,7 @@ import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../.
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import { listFindings } from "../../baselines/drift-findings.js";
 import { listExportFiles } from "../../inventory/export-folder-source.js";
-import { addTenant, getTenantByName, listTenants } from "../../inventory/tenants.js";
+import { addTenant, getTenantByName, listTenants, type Tenant } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
 import { describeFailure } from "../../operations/run-failure.js";
 import {
@@ -41,10 +41,10 @@ export async function tenantsAdd(ctx: CliContext, options: { name: string; expor
     name: options.name,
     evidenceSource: { kind: "export_folder", path: dir },
   });
-  if (!created && tenant.evidenceSource?.path !== dir) {
+  if (!created && describeEvidenceSource(tenant) !== dir) {
     throw new OperatorError(
       "invalid_input",
-      `A tenant named "${tenant.name}" already exists, reading ${tenant.evidenceSource?.path ?? "nothing"}; choose another name.`,
+      `A tenant named "${tenant.name}" already exists, reading ${describeEvidenceSource(tenant)}; choose another name.`,
     );
   }
   ctx.emit({ tenant, created });
@@ -52,12 +52,18 @@ export async function tenantsAdd(ctx: CliContext, options: { name: string; expor
   return EXIT_OK;
 }
 
+/** Where a tenant is read from, for a terminal line: the export folder, "Microsoft Graph" or "(not connected)". */
+function describeEvidenceSource(tenant: Tenant): string {
+  const source = tenant.evidenceSource;
+  if (source === null) return "(not connected)";
+  return source.kind === "export_folder" ? source.path : "Microsoft Graph";
+}
+
 /** `tenants list`. */
 export async function tenantsList(ctx: CliContext): Promise<number> {
   const tenants = await listTenants(ctx.runtime.database.db, ctx.workspace.id);
   ctx.emit({ tenants });
-  for (const tenant of tenants)
-    ctx.say(`${tenant.name}\t${tenant.evidenceSource?.path ?? "(not connected)"}\t${tenant.id}`);
+  for (const tenant of tenants) ctx.say(`${tenant.name}\t${describeEvidenceSource(tenant)}\t${tenant.id}`);
   if (tenants.length === 0)
     ctx.say("No tenants yet. Add one with: tenantpilot tenants add --name NAME --export-dir DIR");
   return EXIT_OK;
