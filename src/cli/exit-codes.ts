@@ -31,6 +31,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   sign_in_rate_limited: EXIT_FAILED,
   csrf_failed: EXIT_BAD_INPUT,
   payload_too_large: EXIT_BAD_INPUT,
+  review_not_ready: EXIT_BAD_INPUT,
   internal_error: EXIT_FAILED,
   credential_key_missing: EXIT_FAILED,
   credential_undecryptable: EXIT_FAILED,

@@ -27,6 +27,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<OperatorErrorCode, ContentfulS
   sign_in_rate_limited: 429,
   csrf_failed: 403,
   payload_too_large: 413,
+  review_not_ready: 409,
   internal_error: 500,
   credential_key_missing: 500,
   credential_undecryptable: 500,
