@@ -24,6 +24,8 @@ export interface WebDeps {
   runChanges?: RunChangeListener;
   /** True behind TLS (sets the Secure cookie flag). (Default: false) */
   secureCookies?: boolean;
+  /** The Chromium that renders review PDF exports. (Default: "/usr/bin/chromium", Debian's package) */
+  chromiumPath?: string;
 }
 
 /** Hono env: `c.var.operator` is set by the session middleware when someone is signed in. */
