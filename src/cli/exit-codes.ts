@@ -32,6 +32,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   csrf_failed: EXIT_BAD_INPUT,
   payload_too_large: EXIT_BAD_INPUT,
   review_not_ready: EXIT_BAD_INPUT,
+  pdf_export_unavailable: EXIT_FAILED,
   internal_error: EXIT_FAILED,
   credential_key_missing: EXIT_FAILED,
   credential_undecryptable: EXIT_FAILED,

@@ -28,6 +28,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<OperatorErrorCode, ContentfulS
   csrf_failed: 403,
   payload_too_large: 413,
   review_not_ready: 409,
+  pdf_export_unavailable: 503,
   internal_error: 500,
   credential_key_missing: 500,
   credential_undecryptable: 500,
