@@ -11,6 +11,7 @@ import type { Config } from "./config/config.js";
 import { createDatabase, type Database, withDatabaseName } from "./db/database.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { migrateDatabase } from "./db/migrate.js";
+import { type KeyRing, loadKeyRing } from "./graph/credential-encryption.js";
 import { RunChangeNotifier } from "./operations/run-events.js";
 import { createRunService, type RunService } from "./operations/run-service.js";
 
@@ -21,6 +22,8 @@ export interface Runtime {
   database: Database;
   runs: RunService;
   notifier: RunChangeNotifier;
+  /** Keys of stored credentials (TENANTPILOT_SECRET_KEYS, or the embedded default's generated key). */
+  keyRing: KeyRing;
   now: () => Date;
   /** Flush pending change events, close the pool and stop the embedded server (if we started it). */
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export async function openRuntime(
     onError: (error) => logger.debug({ err: error }, "database connection error"),
   });
   await migrateDatabase(database);
+  const keyRing = await loadKeyRing(config, logger);
   const notifier = new RunChangeNotifier(database.pool, {
     onError: (error) => logger.warn({ err: error }, "run change notify failed"),
   });
@@ -68,6 +72,7 @@ export async function openRuntime(
     database,
     runs,
     notifier,
+    keyRing,
     now,
     async close() {
       await notifier.flush();

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { Operator } from "../access/authentication.js";
 import type { Db } from "../db/database.js";
+import type { KeyRing } from "../graph/credential-encryption.js";
 import type { RunChangeListener } from "../operations/run-events.js";
 import type { RunService } from "../operations/run-service.js";
 
@@ -22,6 +23,8 @@ export interface WebDeps {
    * from the client's cursor and sends nothing live.
    */
   runChanges?: RunChangeListener;
+  /** Keys of stored credentials (Graph connections). Without it, connecting a tenant answers credential_key_missing. */
+  keyRing?: KeyRing;
   /** True behind TLS (sets the Secure cookie flag). (Default: false) */
   secureCookies?: boolean;
   /** The Chromium that renders review PDF exports. (Default: "/usr/bin/chromium", Debian's package) */

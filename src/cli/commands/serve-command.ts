@@ -40,6 +40,7 @@ export async function serveCommand(
     runMaxAttempts: config.runMaxAttempts,
     staleAfterMs: config.staleAfterMs,
     secureCookies: config.secureCookies,
+    keyRing: ctx.runtime.keyRing,
   });
   const server = serve({ fetch: app.fetch, hostname: config.webHost, port: config.webPort });
   await new Promise<void>((resolve, reject) => {
