@@ -44,16 +44,12 @@ export type EvidenceSnapshotResult = z.infer<typeof evidenceSnapshotResultSchema
 
 /**
  * `context.result` of a `tenant.review.compose` run.
- * - `reviewId` / `reviewUrl` (`/tenants/<tenantId>/reviews/<reviewId>`): the ready review.
+ * - `reviewId`: the ready review (the tenant's Reviews page links to it; the run's tenant is the review's tenant).
  * - `evidenceSnapshotId`: the snapshot it was composed from; `generatedEvidence`: true when this run generated it first.
  * - `operationCount`: operation runs the review reports on; `periodLabel`: the review period.
  */
 export const reviewComposeResultSchema = z.object({
   reviewId: resultIdSchema.optional(),
-  reviewUrl: z
-    .string()
-    .regex(/^\/tenants\/[0-9a-f-]{36}\/reviews\/[0-9a-f-]{36}$/)
-    .optional(),
   evidenceSnapshotId: resultIdSchema.optional(),
   generatedEvidence: z.boolean().optional(),
   operationCount: z.int().min(0).optional(),

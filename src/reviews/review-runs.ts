@@ -1,0 +1,41 @@
+/**
+ * Starting tenant review compositions: the one place that builds their identity key and inputs,
+ * used by the CLI, the web app and the API.
+ * @module
+ */
+import type { RunInitiator } from "../baselines/baseline-runs.js";
+import { type ReviewRunDeps, toEvidenceInputs } from "../evidence/evidence-runs.js";
+import { getTenantByName } from "../inventory/tenants.js";
+import type { OperationRun } from "../operations/run-record.js";
+import { parseReviewPeriod } from "./review-period.js";
+
+export type { ReviewRunDeps } from "../evidence/evidence-runs.js";
+
+/**
+ * Queue the composition of a tenant review for a period (identity: type + tenant + period key, so
+ * a double-click returns the active run). The run finds the period's evidence snapshot, or
+ * generates one first.
+ * @param input.tenant - the tenant's name or id
+ * @param input.period - a review period spelling: "2026-11", "2026-Q4", "2026", "2026-11-01..2026-11-15"
+ * @returns the active compose run for this tenant and period, and whether this call created it
+ * @throws {OperatorError} not_found – unknown tenant; invalid_input – the period is not valid or starts in the future
+ */
+export async function startReviewCompose(
+  deps: ReviewRunDeps,
+  input: { workspaceId: string; tenant: string; period: string; initiator: RunInitiator },
+): Promise<{ run: OperationRun; created: boolean }> {
+  const tenant = await getTenantByName(deps.db, input.workspaceId, input.tenant);
+  const period = parseReviewPeriod(input.period, (deps.now ?? (() => new Date()))());
+  return deps.runs.startRun(
+    {
+      workspaceId: input.workspaceId,
+      tenantId: tenant.id,
+      type: "tenant.review.compose",
+      initiatorUserId: input.initiator.userId,
+      ...(input.initiator.label ? { initiatorLabel: input.initiator.label } : {}),
+      identityKey: `tenant.review.compose:${tenant.id}:${period.key}`,
+      inputs: toEvidenceInputs(tenant, period),
+    },
+    deps.maxAttempts,
+  );
+}
