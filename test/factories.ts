@@ -1,12 +1,15 @@
 /**
  * Test factories: the only way tests create data. Minimal arguments, stored rows back.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { ensureLocalOperator, ensureWorkspace, type Workspace } from "../src/access/workspaces.js";
 import { type BaselineProfile, createBaselineProfile } from "../src/baselines/baseline-profiles.js";
+import { toSecretKeyConfig } from "../src/config/config.js";
 import type { Database } from "../src/db/database.js";
+import { KeyRing } from "../src/graph/credential-encryption.js";
+import { connectTenantToGraph, type GraphConnectionInput } from "../src/graph/graph-connections.js";
 import { addTenant, type Tenant } from "../src/inventory/tenants.js";
 import { RunChangeNotifier } from "../src/operations/run-events.js";
 import { createRunService, type RunService } from "../src/operations/run-service.js";
@@ -107,4 +110,71 @@ export async function seedQueuedRun(
 export async function readRunRow(database: Database, runId: string) {
   const { rows } = await database.pool.query("select * from operation_runs where id = $1", [runId]);
   return rows[0] as Record<string, unknown> & { version: number; status: string; attempt: number; job_id: string };
+}
+
+/** A key ring of fresh random keys with these ids, the first current. (Default: one key "test") */
+export function createTestKeyRing(...keyIds: string[]): KeyRing {
+  return new KeyRing((keyIds.length > 0 ? keyIds : ["test"]).map((id) => toSecretKeyConfig(id, randomBytes(32))));
+}
+
+/** A well-formed client secret, unique per call (so a scan for it finds only what the test stored). */
+export function newTestClientSecret(): string {
+  return `tp~${randomBytes(18).toString("base64url")}`;
+}
+
+/**
+ * A tenant connected to Microsoft Graph with a client secret (defaults: random GUIDs, a fresh
+ * secret, the public cloud). Returns the tenant, the public connection and the secret used.
+ */
+export async function seedGraphTenant(
+  database: Database,
+  workspaceId: string,
+  keyRing: KeyRing,
+  overrides: Partial<GraphConnectionInput> & { name?: string } = {},
+) {
+  const tenant = await seedTenant(database, workspaceId, overrides.name ? { name: overrides.name } : {});
+  const clientSecret = newTestClientSecret();
+  const { name: _name, ...input } = overrides;
+  const { connection } = await connectTenantToGraph(database.db, keyRing, {
+    workspaceId,
+    tenantId: tenant.id,
+    entraTenantId: randomUUID(),
+    clientId: randomUUID(),
+    credential: { kind: "client_secret", clientSecret },
+    ...input,
+  });
+  return { tenant, connection, clientSecret };
+}
+
+/**
+ * A self-signed RSA client certificate for an app registration, as Entra takes it: `pem` holds the
+ * private key and the certificate; `certPem` only the certificate (what is uploaded to Entra).
+ */
+export async function generateTestClientCertificate(
+  commonName = "TenantPilot test app",
+): Promise<{ pem: string; certPem: string; keyPem: string }> {
+  const { generate } = await import("selfsigned");
+  const pems = await generate([{ name: "commonName", value: commonName }], { keySize: 2048, algorithm: "sha256" });
+  return { pem: `${pems.private}\n${pems.cert}`, certPem: pems.cert, keyPem: pems.private };
+}
+
+/**
+ * Rows of every table (all schemas but the catalogs) whose text form contains `needle`, as
+ * "schema.table" names: proves a value is stored nowhere in plain text.
+ */
+export async function findTablesContaining(database: Database, needle: string): Promise<string[]> {
+  const { rows: tables } = await database.pool.query<{ table_schema: string; table_name: string }>(
+    `select table_schema, table_name from information_schema.tables
+      where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+  );
+  const found: string[] = [];
+  for (const { table_schema: schema, table_name: table } of tables) {
+    const quoted = `"${schema.replaceAll('"', '""')}"."${table.replaceAll('"', '""')}"`;
+    const { rows } = await database.pool.query<{ n: string }>(
+      `select count(*) as n from ${quoted} t where strpos(t::text, $1) > 0`,
+      [needle],
+    );
+    if (Number(rows[0]?.n) > 0) found.push(`${schema}.${table}`);
+  }
+  return found;
 }

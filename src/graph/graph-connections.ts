@@ -131,7 +131,7 @@ const httpsBase = (field: string) =>
     .max(500, { error: `The ${field} can be at most 500 characters.` })
     .transform((value, ctx) => {
       const url = URL.canParse(value) ? new URL(value) : undefined;
-      if (!url || url.protocol !== "https:" || url.username || url.password || url.search || url.hash) {
+      if (url?.protocol !== "https:" || url.username || url.password || url.search || url.hash) {
         ctx.addIssue({
           code: "custom",
           message: `The ${field} must be an https:// URL without credentials, query or fragment.`,
