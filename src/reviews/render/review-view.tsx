@@ -1,0 +1,426 @@
+/**
+ * The tenant review as semantic HTML (hono/jsx): a header, the draft banner, and one <section> per
+ * review section under its REVIEW_SECTION_TITLES heading, with captioned tables and the two SVG
+ * charts. Used inside the app's page frame and by the standalone printable document. Every stored
+ * string is text (JSX escapes it); stored keys are mapped through catalogs, never shown.
+ * @module
+ */
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import { describePolicyKind } from "../../inventory/policy-kinds.js";
+import {
+  type BaselinePostureSection,
+  type DisplayValue,
+  type EvidenceBasisSection,
+  type ExecutiveSummarySection,
+  type NotableDriftSection,
+  type OperationsHealthSection,
+  type PostureState,
+  REVIEW_SECTION_KINDS,
+  REVIEW_SECTION_TITLES,
+  type ReviewSection,
+  type ReviewSectionKind,
+  type TenantReviewDocument,
+} from "../review-content.js";
+import { DriftChart, OutcomeChart } from "./review-charts.js";
+import {
+  DRAFT_NOTICE,
+  describeChange,
+  describeCountedRuns,
+  describeDisplayValue,
+  describeFindingKind,
+  describeFindingStatus,
+  describeInventory,
+  describeNotableDrift,
+  describeOperationsSummary,
+  describeOutcome,
+  describePosture,
+  describePreviousReview,
+  describeReviewStatus,
+  describeReviewTitle,
+  describeRunTypeLabel,
+  formatCount,
+  formatUtcDateTime,
+  NO_FAILURES,
+  NO_PROFILES,
+  toFindingKindRows,
+  toOutcomeTone,
+} from "./review-copy.js";
+import { REVIEW_CSS } from "./review-styles.js";
+
+/** The first section of each kind, in the canonical order (a missing kind maps to undefined). */
+export function toSectionsByKind(sections: readonly ReviewSection[]): {
+  [K in ReviewSectionKind]: Extract<ReviewSection, { kind: K }> | undefined;
+} {
+  const find = <K extends ReviewSectionKind>(kind: K) =>
+    sections.find((s): s is Extract<ReviewSection, { kind: K }> => s.kind === kind);
+  return {
+    executive_summary: find("executive_summary"),
+    baseline_posture: find("baseline_posture"),
+    notable_drift: find("notable_drift"),
+    operations_health: find("operations_health"),
+    evidence_basis: find("evidence_basis"),
+  };
+}
+
+/** Shown under a heading whose section the review does not (yet) contain. */
+export const SECTION_MISSING = "This section has not been composed.";
+
+function PostureBadge({ state }: { state: PostureState }) {
+  const posture = describePosture(state);
+  return (
+    <span class={`rv-badge rv-tone-${posture.tone}`}>
+      <span aria-hidden="true">{posture.symbol}</span> {posture.label}
+    </span>
+  );
+}
+
+function ValueCell({ value }: { value: DisplayValue }) {
+  return <td class={value.kind === "value" ? "rv-value" : "rv-placeholder"}>{describeDisplayValue(value)}</td>;
+}
+
+function ExecutiveSummary({ section }: { section: ExecutiveSummarySection }) {
+  return (
+    <>
+      <p class="rv-headline">{section.headline}</p>
+      <dl class="rv-figures">
+        <div>
+          <dt>Baseline posture</dt>
+          <dd>
+            <PostureBadge state={section.posture} />
+          </dd>
+        </div>
+        <div>
+          <dt>Unresolved drift findings</dt>
+          <dd>{formatCount(section.unresolvedFindingCount)}</dd>
+        </div>
+        <div>
+          <dt>Operations in period</dt>
+          <dd>{formatCount(section.operationCount)}</dd>
+        </div>
+        <div>
+          <dt>Failed operations</dt>
+          <dd>{formatCount(section.failedOperationCount)}</dd>
+        </div>
+      </dl>
+      {section.points.length > 0 ? (
+        <ul>
+          {section.points.map((point) => (
+            <li>{point}</li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+function BaselinePosture({ section }: { section: BaselinePostureSection }) {
+  return (
+    <>
+      <p>{describePreviousReview(section)}</p>
+      {section.profiles.length === 0 ? (
+        <p>{NO_PROFILES}</p>
+      ) : (
+        <table class="rv-table">
+          <caption>Posture per baseline profile</caption>
+          <thead>
+            <tr>
+              <th scope="col">Baseline profile</th>
+              <th scope="col">Posture</th>
+              <th scope="col" class="rv-num">
+                Unresolved
+              </th>
+              <th scope="col" class="rv-num">
+                Change since previous review
+              </th>
+              <th scope="col" class="rv-num">
+                Resolved in period
+              </th>
+              <th scope="col">Unresolved by kind</th>
+              <th scope="col">Last compared</th>
+            </tr>
+          </thead>
+          <tbody>
+            {section.profiles.map((p) => {
+              const kinds = toFindingKindRows(p.unresolvedByKind);
+              return (
+                <tr>
+                  <th scope="row">{p.profileName}</th>
+                  <td>
+                    <PostureBadge state={p.state} />
+                  </td>
+                  <td class="rv-num">
+                    {formatCount(p.unresolvedCount)}
+                    <br />
+                    <span class="rv-muted">{`${formatCount(p.openCount)} open · ${formatCount(p.reopenedCount)} reopened`}</span>
+                  </td>
+                  <td class="rv-num">{describeChange(p.changeSincePrevious)}</td>
+                  <td class="rv-num">{formatCount(p.resolvedCount)}</td>
+                  <td>
+                    {kinds.length === 0
+                      ? "None"
+                      : kinds.map((k, i) => (
+                          <>
+                            {i > 0 ? <br /> : null}
+                            {`${k.label}: ${formatCount(k.count)}`}
+                          </>
+                        ))}
+                  </td>
+                  <td>{p.lastComparedAt ? formatUtcDateTime(p.lastComparedAt) : "Never"}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function NotableDrift({ section }: { section: NotableDriftSection }) {
+  return (
+    <>
+      <p>{describeNotableDrift(section)}</p>
+      <DriftChart chart={section.chart} idPrefix="rv-drift" />
+      {section.findings.length > 0 ? (
+        <table class="rv-table">
+          <caption>Top drift findings: expected (baseline) against actual (tenant)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Policy</th>
+              <th scope="col">Finding</th>
+              <th scope="col">Setting</th>
+              <th scope="col">Expected</th>
+              <th scope="col">Actual</th>
+              <th scope="col">Status</th>
+              <th scope="col">First seen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {section.findings.map((f) => (
+              <tr>
+                <th scope="row">
+                  {f.policyName}
+                  <br />
+                  <span class="rv-muted">{`${describePolicyKind(f.policyKind)} · ${f.profileName}`}</span>
+                </th>
+                <td>{describeFindingKind(f.findingKind)}</td>
+                <td>{f.settingLabel ?? <span class="rv-muted">Whole policy</span>}</td>
+                <ValueCell value={f.expected} />
+                <ValueCell value={f.actual} />
+                <td>{describeFindingStatus(f.status)}</td>
+                <td>{formatUtcDateTime(f.firstSeenAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
+  );
+}
+
+function OperationsHealth({ section }: { section: OperationsHealthSection }) {
+  return (
+    <>
+      <p>{describeOperationsSummary(section)}</p>
+      <OutcomeChart section={section} idPrefix="rv-outcomes" />
+      <h3>Failures</h3>
+      {section.failures.length === 0 ? (
+        <p>{NO_FAILURES}</p>
+      ) : (
+        <table class="rv-table">
+          <caption>Operations that did not fully succeed, with their reasons</caption>
+          <thead>
+            <tr>
+              <th scope="col">Operation</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Completed</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Reference</th>
+            </tr>
+          </thead>
+          <tbody>
+            {section.failures.map((f) => (
+              <tr>
+                <th scope="row">{describeRunTypeLabel(f.typeLabel)}</th>
+                <td>
+                  <span class={`rv-badge rv-tone-${toOutcomeTone(f.outcome)}`}>{describeOutcome(f.outcome)}</span>
+                </td>
+                <td>{formatUtcDateTime(f.completedAt)}</td>
+                <td>{f.reason}</td>
+                <td class="rv-ref">{f.runId}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function EvidenceBasis({ section }: { section: EvidenceBasisSection }) {
+  const inv = section.inventory;
+  return (
+    <>
+      <dl class="rv-evidence">
+        <dt>Evidence snapshot</dt>
+        <dd class="rv-ref">{section.snapshotId}</dd>
+        <dt>Generated</dt>
+        <dd>
+          {formatUtcDateTime(section.generatedAt)}
+          {section.generatedByCompose ? " (generated for this review)" : null}
+        </dd>
+        <dt>Generated by operation</dt>
+        <dd class="rv-ref">{section.snapshotRunId}</dd>
+        <dt>Window</dt>
+        <dd>{`${formatUtcDateTime(section.windowStart)} to ${formatUtcDateTime(section.windowEnd)}`}</dd>
+        <dt>Evidence as of</dt>
+        <dd>{formatUtcDateTime(section.asOf)}</dd>
+        <dt>Evidence sources</dt>
+        <dd>{section.sources.length === 0 ? "None" : section.sources.join(", ")}</dd>
+        <dt>Inventory</dt>
+        <dd>{describeInventory(inv)}</dd>
+        {inv.captureRunId ? (
+          <>
+            <dt>Captured by operation</dt>
+            <dd class="rv-ref">{inv.captureRunId}</dd>
+          </>
+        ) : null}
+      </dl>
+      {inv.byKind.length > 0 ? (
+        <table class="rv-table">
+          <caption>Inventory coverage by policy kind</caption>
+          <thead>
+            <tr>
+              <th scope="col">Policy kind</th>
+              <th scope="col" class="rv-num">
+                Policies
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {inv.byKind.map((k) => (
+              <tr>
+                <th scope="row">{describePolicyKind(k.policyKind)}</th>
+                <td class="rv-num">{formatCount(k.count)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <h3>Counted operations</h3>
+      <p>{describeCountedRuns(section.countedRunIds.length)}</p>
+      {section.countedRunIds.length > 0 ? (
+        <ol class="rv-run-ids rv-ref">
+          {section.countedRunIds.map((id) => (
+            <li>{id}</li>
+          ))}
+        </ol>
+      ) : null}
+      {section.notes.length > 0 ? (
+        <>
+          <h3>Notes on coverage</h3>
+          <ul>
+            {section.notes.map((note) => (
+              <li>{note}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function SectionBody({ section }: { section: ReviewSection }): Child {
+  switch (section.kind) {
+    case "executive_summary":
+      return <ExecutiveSummary section={section} />;
+    case "baseline_posture":
+      return <BaselinePosture section={section} />;
+    case "notable_drift":
+      return <NotableDrift section={section} />;
+    case "operations_health":
+      return <OperationsHealth section={section} />;
+    case "evidence_basis":
+      return <EvidenceBasis section={section} />;
+  }
+}
+
+/** Props of {@link ReviewDocumentView}. */
+export interface ReviewDocumentViewProps {
+  review: TenantReviewDocument;
+  /** When the export or print view was generated; shown in the header when given. */
+  generatedAt?: Date | undefined;
+}
+
+/**
+ * The whole review: header (tenant, period, status, composed / ready / generated times), the
+ * draft banner for drafts, and the five sections in canonical order. A section the review lacks
+ * keeps its heading and says so. Styles: {@link ReviewStyles} (in-app) or the printable document.
+ */
+export function ReviewDocumentView({ review, generatedAt }: ReviewDocumentViewProps) {
+  const sections = toSectionsByKind(review.sections);
+  return (
+    <article class="rv" aria-labelledby="rv-title">
+      <header class="rv-header">
+        <h1 id="rv-title">{describeReviewTitle(review)}</h1>
+        <dl class="rv-meta">
+          <div>
+            <dt>Period</dt>
+            <dd>{`${review.periodLabel} (UTC)`}</dd>
+          </div>
+          <div>
+            <dt>Status</dt>
+            <dd>{describeReviewStatus(review.status)}</dd>
+          </div>
+          <div>
+            <dt>Composed</dt>
+            <dd>{formatUtcDateTime(review.createdAt)}</dd>
+          </div>
+          {review.readyAt ? (
+            <div>
+              <dt>Ready</dt>
+              <dd>{formatUtcDateTime(review.readyAt)}</dd>
+            </div>
+          ) : null}
+          {generatedAt ? (
+            <div>
+              <dt>Generated</dt>
+              <dd>{formatUtcDateTime(generatedAt.toISOString())}</dd>
+            </div>
+          ) : null}
+          {review.entraTenantId ? (
+            <div>
+              <dt>Tenant ID</dt>
+              <dd class="rv-ref">{review.entraTenantId}</dd>
+            </div>
+          ) : null}
+        </dl>
+      </header>
+      {review.status === "draft" ? (
+        <p class="rv-draft" role="note">
+          <strong>Draft review.</strong> {DRAFT_NOTICE}
+        </p>
+      ) : null}
+      {REVIEW_SECTION_KINDS.map((kind) => {
+        const section = sections[kind];
+        const headingId = `rv-section-${REVIEW_SECTION_KINDS.indexOf(kind) + 1}`;
+        return (
+          <section class="rv-section" aria-labelledby={headingId}>
+            <h2 id={headingId}>{REVIEW_SECTION_TITLES[kind]}</h2>
+            {section ? <SectionBody section={section} /> : <p class="rv-muted">{SECTION_MISSING}</p>}
+          </section>
+        );
+      })}
+    </article>
+  );
+}
+
+/**
+ * The review stylesheet as a <style> element, for pages of the app that show {@link ReviewDocumentView}
+ * (the standalone document inlines it itself).
+ */
+export function ReviewStyles() {
+  // A compile-time constant, not data: raw() keeps CSS quotes and selectors intact.
+  return <style>{raw(REVIEW_CSS)}</style>;
+}
