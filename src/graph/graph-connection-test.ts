@@ -98,7 +98,14 @@ export async function probeGraphConnection(
       token = accessToken.token;
     } catch (error) {
       const detail = describeError(error);
-      const result = classifySignInFailure(detail, material.credential.kind);
+      let result = classifySignInFailure(detail, material.credential.kind);
+      if (result === "sign_in_failed" && detail.messages.some((text) => text.includes("endpoints_resolution_error"))) {
+        // MSAL folds every failure of its OpenID discovery (unknown tenant, TLS, refused) into one
+        // code: ask the discovery document ourselves to tell them apart.
+        const discovery = await probeDiscovery(material, agent, signal);
+        Object.assign(detail, { discovery: discovery.detail });
+        result = discovery.result;
+      }
       log({ phase: "token", result, ...detail }, "graph connection test: sign-in failed");
       return result;
     }
@@ -212,6 +219,34 @@ export function classifySignInFailure(
   return "sign_in_failed";
 }
 
+/**
+ * GET the tenant's OpenID configuration at the authority host: unreachable (transport or TLS), the
+ * tenant unknown (Entra answers 400 with AADSTS90002 and friends), or reachable.
+ */
+async function probeDiscovery(
+  material: GraphCredentialMaterial,
+  agent: Agent | undefined,
+  signal: AbortSignal,
+): Promise<{ result: GraphConnectionTestResult; detail: Record<string, unknown> }> {
+  const url = `${material.authorityHost}/${encodeURIComponent(material.entraTenantId)}/v2.0/.well-known/openid-configuration`;
+  try {
+    const response = await getOnce(url, undefined, agent, signal);
+    const aadsts = [...response.body.matchAll(/AADSTS(\d+)/g)].map((match) => match[1] ?? "");
+    const detail = { status: response.status, aadsts };
+    if (response.status >= 200 && response.status < 300) return { result: "sign_in_failed", detail };
+    if (
+      // Entra answers an unknown tenant with 400 and AADSTS90002; a 404 is a host that is not Entra.
+      aadsts.some((code) => ["90002", "900023", "90072"].includes(code)) ||
+      response.status === 400
+    ) {
+      return { result: "entra_tenant_not_found", detail };
+    }
+    return { result: "identity_unreachable", detail };
+  } catch (error) {
+    return { result: "identity_unreachable", detail: describeError(error) as unknown as Record<string, unknown> };
+  }
+}
+
 /** Which sentence Graph's answer to the test call gets. */
 export function classifyGraphStatus(status: number): GraphConnectionTestResult {
   if (status >= 200 && status < 300) return "ok";
@@ -235,7 +270,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 function getOnce(
   url: string,
-  token: string,
+  token: string | undefined,
   agent: Agent | undefined,
   signal: AbortSignal,
 ): Promise<{ status: number; body: string }> {
@@ -246,7 +281,7 @@ function getOnce(
         method: "GET",
         signal,
         ...(agent ? { agent } : {}),
-        headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), accept: "application/json" },
       },
       (res) => {
         const chunks: Buffer[] = [];
