@@ -134,3 +134,255 @@ describe("Graph collections", () => {
     expect(new Set(seen).size).toBe(policyCount);
   });
 });
+
+async function rawGet(pathAndQuery: string, accessToken: string | null = token): Promise<Response> {
+  return simFetch(`${sim.baseUrl}${pathAndQuery}`, {
+    headers: accessToken === null ? {} : { authorization: `Bearer ${accessToken}` },
+  });
+}
+
+async function batch(requests: unknown[]): Promise<Response> {
+  return simFetch(`${sim.baseUrl}/beta/$batch`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ requests }),
+  });
+}
+
+type BatchBody = { responses: { id: string; status: number; headers: Record<string, string>; body: unknown }[] };
+
+function settingsCatalogPolicy(): { id: string; settings: number } {
+  const policy = sim
+    .servedPolicies(TENANT)
+    .find((p) => p.kind === "deviceManagementConfigurationPolicy" && (p.navigationCounts["settings"] ?? 0) > 7);
+  if (policy === undefined)
+    throw new Error("the sample baseline has no settings catalog policy with more than 7 settings");
+  return { id: policy.id, settings: policy.navigationCounts["settings"] ?? 0 };
+}
+
+describe("navigation properties and query options", () => {
+  it("pages a settings catalog policy's settings and expands them inline", async () => {
+    const client = graphClient(sim, token);
+    const { id, settings } = settingsCatalogPolicy();
+    const paged = await readAll(client, `/deviceManagement/configurationPolicies/${id}/settings`);
+    expect(paged).toHaveLength(settings);
+    expect(paged[0]).toHaveProperty("settingInstance");
+    const expanded = (await client.api(`/deviceManagement/configurationPolicies/${id}`).expand("settings").get()) as {
+      settings: unknown[];
+    };
+    expect(expanded.settings).toHaveLength(settings);
+    const listExpanded = (await client.api("/deviceManagement/configurationPolicies").expand("settings").get()) as {
+      value: { settings?: unknown[] }[];
+    };
+    expect(listExpanded.value.every((p) => Array.isArray(p.settings))).toBe(true);
+  });
+
+  it("serves assignments from the sub-resource, empty when the export had none", async () => {
+    const client = graphClient(sim, token);
+    for (const policy of sim.servedPolicies(TENANT).slice(0, 5)) {
+      const collection = policy.collections[0];
+      const body = (await client.api(`/${collection}/${policy.id}/assignments`).get()) as { value: unknown[] };
+      expect(body.value).toHaveLength(policy.navigationCounts["assignments"] ?? 0);
+    }
+  });
+
+  it("honours $top and $count and keeps other query options in an absolute nextLink", async () => {
+    const response = await rawGet("/beta/deviceManagement/configurationPolicies?$top=3&$count=true&$select=name");
+    const body = (await response.json()) as Record<string, unknown> & { value: Record<string, unknown>[] };
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(body["@odata.context"]).toBe(`${sim.baseUrl}/beta/$metadata#deviceManagement/configurationPolicies`);
+    expect(body["@odata.count"]).toBe(
+      sim.servedPolicies(TENANT).filter((p) => p.kind === "deviceManagementConfigurationPolicy").length,
+    );
+    expect(body.value).toHaveLength(3);
+    expect(Object.keys(body.value[0] ?? {}).sort()).toEqual(["@odata.type", "id", "name"]);
+    const nextLink = String(body["@odata.nextLink"]);
+    expect(nextLink.startsWith(`${sim.baseUrl}/beta/deviceManagement/configurationPolicies?`)).toBe(true);
+    expect(nextLink).toContain("$top=3");
+    expect(nextLink).toContain("$select=name");
+    expect(nextLink).toContain("$skiptoken=");
+  });
+
+  it("answers beta-only collections on v1.0 with Graph's 400", async () => {
+    const response = await rawGet("/v1.0/deviceManagement/configurationPolicies");
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { code: "BadRequest", message: "Resource not found for the segment 'configurationPolicies'." },
+    });
+    expect((await rawGet("/v1.0/deviceManagement/deviceCompliancePolicies")).status).toBe(200);
+  });
+});
+
+describe("authorization", () => {
+  it("answers 401 InvalidAuthenticationToken without a bearer token or with an unknown one", async () => {
+    const missing = await rawGet("/beta/deviceManagement/deviceConfigurations", null);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    expect(await missing.json()).toMatchObject({ error: { code: "InvalidAuthenticationToken" } });
+    expect((await rawGet("/beta/deviceManagement/deviceConfigurations", "not-a-token")).status).toBe(401);
+  });
+
+  it("answers 403 Forbidden with Graph's error shape when the app lacks the permission", async () => {
+    const appsOnly = await getToken(APPS_ONLY_CLIENT);
+    const response = await rawGet("/beta/deviceManagement/configurationPolicies", appsOnly);
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as {
+      error: { code: string; message: string; innerError: Record<string, string> };
+    };
+    expect(body.error.code).toBe("Forbidden");
+    expect(body.error.message).toContain("DeviceManagementConfiguration.Read.All");
+    expect(Object.keys(body.error.innerError).sort()).toEqual(["client-request-id", "date", "request-id"]);
+    expect((await rawGet("/beta/deviceAppManagement/iosManagedAppProtections", appsOnly)).status).toBe(200);
+  });
+
+  it("answers 401 once tokens expire", async () => {
+    const own = await getToken();
+    sim.expireAccessTokens();
+    const response = await rawGet("/beta/deviceManagement/deviceConfigurations", own);
+    expect(response.status).toBe(401);
+    token = await getToken();
+  });
+});
+
+describe("$batch", () => {
+  it("answers each item with its own status, headers and body, and a 429 only in the faulted item", async () => {
+    const { id } = settingsCatalogPolicy();
+    sim.injectFaults([
+      {
+        match: { pathPattern: `/configurationPolicies/${id}/settings`, batchItem: true },
+        response: { status: 429, retryAfterSeconds: 7 },
+      },
+      { match: { pathPattern: "/deviceCompliancePolicies", batchItem: true }, response: { status: 503 } },
+    ]);
+    const response = await batch([
+      { id: "1", method: "GET", url: `/deviceManagement/configurationPolicies/${id}/settings` },
+      { id: "2", method: "GET", url: "/deviceManagement/deviceCompliancePolicies" },
+      { id: "3", method: "GET", url: "deviceManagement/deviceConfigurations?$top=2" },
+      { id: "4", method: "GET", url: `/deviceManagement/configurationPolicies/${id}/assignments`, dependsOn: ["3"] },
+    ]);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as BatchBody;
+    const byId = new Map(body.responses.map((r) => [r.id, r]));
+    expect(byId.get("1")?.status).toBe(429);
+    expect(byId.get("1")?.headers["Retry-After"]).toBe("7");
+    expect(byId.get("1")?.body).toMatchObject({ error: { code: "TooManyRequests" } });
+    expect(byId.get("2")?.status).toBe(503);
+    expect(byId.get("3")?.status).toBe(200);
+    const third = byId.get("3")?.body as { value: unknown[]; "@odata.nextLink": string };
+    expect(third.value).toHaveLength(2);
+    expect(third["@odata.nextLink"]).toMatch(
+      new RegExp(`^${sim.baseUrl.replaceAll(".", "\\.")}/beta/deviceManagement/deviceConfigurations\\?`),
+    );
+    expect(byId.get("4")?.status).toBe(200);
+    expect(sim.pendingFaults()).toHaveLength(0);
+  });
+
+  it("fails a dependent item with 424 when its dependency failed", async () => {
+    sim.injectFaults([{ match: { pathPattern: "/deviceConfigurations", batchItem: true }, response: { status: 500 } }]);
+    const body = (await (
+      await batch([
+        { id: "a", method: "GET", url: "/deviceManagement/deviceConfigurations" },
+        { id: "b", method: "GET", url: "/deviceManagement/deviceCompliancePolicies", dependsOn: ["a"] },
+      ])
+    ).json()) as BatchBody;
+    expect(body.responses.map((r) => r.status)).toEqual([500, 424]);
+  });
+
+  it("rejects more than 20 requests with 400", async () => {
+    const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/organization" }));
+    const response = await batch(requests);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "BadRequest" } });
+  });
+
+  it("counts the envelope and its items in the stats", async () => {
+    sim.resetStats();
+    await batch([
+      { id: "1", method: "GET", url: "/deviceManagement/deviceConfigurations" },
+      { id: "2", method: "GET", url: "/deviceManagement/deviceCompliancePolicies" },
+    ]);
+    const stats = sim.stats();
+    expect(stats).toMatchObject({ requests: 1, graphRequests: 1, batchRequests: 1, batchItems: 2 });
+    expect(stats.byTenant[TENANT]).toMatchObject({ requests: 1, batchItems: 2 });
+    expect(stats.byPath["GET /beta/deviceManagement/deviceConfigurations"]).toBe(1);
+    expect(sim.requestLog().filter((e) => e.batchItem)).toHaveLength(2);
+  });
+});
+
+describe("fault injection", () => {
+  it("throttles with 429 and Retry-After, or without it, then answers normally", async () => {
+    sim.injectFaults([
+      { match: { pathPattern: "/deviceConfigurations", times: 1 }, response: { status: 429, retryAfterSeconds: 3 } },
+      { match: { pathPattern: "/deviceConfigurations", times: 1 }, response: { status: 429 } },
+    ]);
+    const first = await rawGet("/beta/deviceManagement/deviceConfigurations");
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("3");
+    expect(await first.json()).toMatchObject({ error: { code: "TooManyRequests" } });
+    const second = await rawGet("/beta/deviceManagement/deviceConfigurations");
+    expect(second.status).toBe(429);
+    expect(second.headers.get("retry-after")).toBeNull();
+    expect((await rawGet("/beta/deviceManagement/deviceConfigurations")).status).toBe(200);
+  });
+
+  it("lets the SDK's RetryHandler recover from a 429", async () => {
+    sim.injectFaults([
+      { match: { pathPattern: "/deviceCompliancePolicies" }, response: { status: 429, retryAfterSeconds: 0 } },
+    ]);
+    sim.resetStats();
+    const body = (await graphClient(sim, token, 2).api("/deviceManagement/deviceCompliancePolicies").get()) as {
+      value: unknown[];
+    };
+    expect(body.value.length).toBeGreaterThan(0);
+    expect(sim.requestLog().map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  it("answers 503 ServiceUnavailable", async () => {
+    sim.injectFaults([{ match: { pathPattern: "/deviceConfigurations", method: "GET" }, response: { status: 503 } }]);
+    const response = await rawGet("/beta/deviceManagement/deviceConfigurations");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: { code: "ServiceUnavailable" } });
+  });
+
+  it("sends a truncated JSON body with status 200", async () => {
+    sim.injectFaults([{ match: { pathPattern: "/deviceConfigurations" }, response: { kind: "malformed" } }]);
+    const response = await rawGet("/beta/deviceManagement/deviceConfigurations");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(() => JSON.parse(text)).toThrow();
+    expect(sim.requestLog().at(-1)).toMatchObject({ status: 200, fault: "malformed" });
+  });
+
+  it("resets the connection", async () => {
+    sim.injectFaults([{ match: { pathPattern: "/deviceConfigurations" }, response: { kind: "reset" } }]);
+    await expect(rawGet("/beta/deviceManagement/deviceConfigurations")).rejects.toThrow(/fetch failed/);
+    expect(sim.requestLog().at(-1)).toMatchObject({ status: 0, fault: "reset" });
+  });
+
+  it("delays a slow answer and counts concurrent requests", async () => {
+    sim.resetStats();
+    sim.injectFaults([
+      { match: { pathPattern: "/deviceConfigurations", times: 3 }, response: { kind: "slow", delayMs: 150 } },
+    ]);
+    const responses = await Promise.all([1, 2, 3].map(() => rawGet("/beta/deviceManagement/deviceConfigurations")));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(sim.stats().maxInFlight).toBe(3);
+    expect(sim.stats().byTenant[TENANT]?.maxInFlight).toBe(3);
+    expect(sim.stats().inFlight).toBe(0);
+  });
+
+  it("throttles every request and batch item of a tenant during a storm, then recovers", async () => {
+    sim.startThrottlingStorm({ tenantId: TENANT, requests: 3, retryAfterSeconds: 2 });
+    const first = await rawGet("/beta/deviceManagement/deviceConfigurations");
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("2");
+    const body = (await (
+      await batch([
+        { id: "1", method: "GET", url: "/deviceManagement/deviceConfigurations" },
+        { id: "2", method: "GET", url: "/deviceManagement/deviceCompliancePolicies" },
+      ])
+    ).json()) as BatchBody;
+    expect(body.responses.map((r) => r.status)).toEqual([429, 429]);
+    expect((await rawGet("/beta/deviceManagement/deviceConfigurations")).status).toBe(200);
+  });
+});
