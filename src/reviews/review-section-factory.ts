@@ -224,16 +224,16 @@ function buildNotableDrift(input: ReviewSectionInput): NotableDriftSection {
     const index = FINDING_SIGNIFICANCE.indexOf(kind);
     return index === -1 ? FINDING_SIGNIFICANCE.length : index;
   };
-  const findings = input.findings
-    .filter((finding) => unresolvedIds.has(finding.id))
-    .toSorted(
-      (a, b) =>
-        rank(a.kind) - rank(b.kind) ||
-        a.firstSeenAt.getTime() - b.firstSeenAt.getTime() ||
-        a.policyName.localeCompare(b.policyName) ||
-        (a.path ?? "").localeCompare(b.path ?? ""),
-    )
-    .slice(0, MAX_NOTABLE_FINDINGS)
+  const order = (a: FindingForReview, b: FindingForReview) =>
+    rank(a.kind) - rank(b.kind) ||
+    a.firstSeenAt.getTime() - b.firstSeenAt.getTime() ||
+    a.policyName.localeCompare(b.policyName) ||
+    (a.path ?? "").localeCompare(b.path ?? "");
+  const findings = pickAcrossKinds(
+    input.findings.filter((finding) => unresolvedIds.has(finding.id)).toSorted(order),
+    MAX_NOTABLE_FINDINGS,
+  )
+    .toSorted(order)
     .map(toNotableFinding);
   const chart = content.drift
     .flatMap((profile) =>
@@ -247,10 +247,33 @@ function buildNotableDrift(input: ReviewSectionInput): NotableDriftSection {
   return { kind: "notable_drift", unresolvedCount: unresolvedIds.size, findings, chart };
 }
 
+/**
+ * Up to `max` findings taken in turns from each finding kind (in significance order), so twenty
+ * missing policies do not hide every changed setting. `sorted` is in significance order.
+ */
+function pickAcrossKinds(sorted: readonly FindingForReview[], max: number): FindingForReview[] {
+  const byKind = new Map<string, FindingForReview[]>();
+  for (const finding of sorted) {
+    const queue = byKind.get(finding.kind) ?? [];
+    queue.push(finding);
+    byKind.set(finding.kind, queue);
+  }
+  const picked: FindingForReview[] = [];
+  const queues = [...byKind.values()];
+  while (picked.length < max && queues.some((queue) => queue.length > 0)) {
+    for (const queue of queues) {
+      const next = queue.shift();
+      if (next !== undefined && picked.length < max) picked.push(next);
+    }
+  }
+  return picked;
+}
+
 function toNotableFinding(finding: FindingForReview): NotableFinding {
   const secret = finding.path !== null && isSecretSettingPath(finding.path);
-  let expected = toDisplayValue(finding.expected, { secret });
-  let actual = toDisplayValue(finding.actual, { secret });
+  const settingId = finding.path?.split("/").at(-1);
+  let expected = toDisplayValue(finding.expected, { secret, ...(settingId ? { settingId } : {}) });
+  let actual = toDisplayValue(finding.actual, { secret, ...(settingId ? { settingId } : {}) });
   // Policy-level findings carry no values: say which side has the policy.
   if (finding.kind === "missing_policy") {
     expected = { kind: "value", text: "Policy present" };
@@ -279,8 +302,18 @@ function toNotableFinding(finding: FindingForReview): NotableFinding {
 }
 
 /** Words in a setting path or name that mark its value as secret (compared on lower-case, glued words). */
-const SECRET_WORDS_ANYWHERE = ["secret", "psk", "presharedkey", "privatekey", "credential", "passphrase", "token"];
-const SECRET_WORDS_AT_END = ["password", "passwords", "key", "keys", "pin", "secret", "secrets"];
+const SECRET_WORDS_ANYWHERE = ["secret", "psk", "presharedkey", "privatekey", "passphrase"];
+const SECRET_WORDS_AT_END = [
+  "password",
+  "passwords",
+  "key",
+  "keys",
+  "pin",
+  "token",
+  "tokens",
+  "credential",
+  "credentials",
+];
 
 /**
  * True when a setting path or name looks like it holds a secret (password, pre-shared key,
@@ -308,15 +341,17 @@ export function isSecretSettingPath(path: string): boolean {
  * A stored setting value as a review may show it: `absent` for null, undefined, "" and [];
  * `redacted` for secrets (the normaliser's "(secret)" marker anywhere inside, or `secret: true`);
  * otherwise a short text (scalars as is, lists joined with ", ", objects as compact JSON),
- * truncated to {@link MAX_DISPLAY_VALUE_LENGTH} characters.
+ * truncated to {@link MAX_DISPLAY_VALUE_LENGTH} characters. A settings catalog choice value that
+ * repeats its setting's definition id (`settingId`) shows only the option:
+ * "…_blockuseofcopiedorimpersonatedsystemtools_audit" → "audit".
  */
-export function toDisplayValue(value: unknown, options: { secret?: boolean } = {}): DisplayValue {
+export function toDisplayValue(value: unknown, options: { secret?: boolean; settingId?: string } = {}): DisplayValue {
   if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) {
     return { kind: "absent" };
   }
   if (options.secret || containsSecretMarker(value)) return { kind: "redacted" };
   let text: string;
-  if (typeof value === "string") text = value;
+  if (typeof value === "string") text = toChoiceOption(value, options.settingId);
   else if (typeof value === "number" || typeof value === "boolean") text = String(value);
   else if (Array.isArray(value) && value.every((item) => ["string", "number", "boolean"].includes(typeof item)))
     text = value.map(String).join(", ");
@@ -328,6 +363,16 @@ export function toDisplayValue(value: unknown, options: { secret?: boolean } = {
     }
   }
   return { kind: "value", text: truncate(text.replace(/\s+/g, " ").trim(), MAX_DISPLAY_VALUE_LENGTH) };
+}
+
+/** The option part of a choice value "<settingDefinitionId>_<option>", else the value unchanged. */
+function toChoiceOption(value: string, settingId: string | undefined): string {
+  const lower = value.toLowerCase();
+  if (settingId !== undefined && settingId !== "" && lower.startsWith(`${settingId.toLowerCase()}_`)) {
+    const option = value.slice(settingId.length + 1);
+    if (option !== "") return option;
+  }
+  return value;
 }
 
 function containsSecretMarker(value: unknown, depth = 0): boolean {
@@ -378,7 +423,7 @@ function sharedUnderscorePrefix(a: string, b: string): string {
   const partsA = a.split("_");
   const partsB = b.split("_");
   let count = 0;
-  while (count < partsA.length - 1 && count < partsB.length - 1 && partsA[count] === partsB[count]) count++;
+  while (count < partsA.length && count < partsB.length - 1 && partsA[count] === partsB[count]) count++;
   return count === 0 ? "" : `${partsB.slice(0, count).join("_")}_`;
 }
 
