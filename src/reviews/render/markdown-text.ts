@@ -19,25 +19,24 @@ const ALWAYS_ESCAPED = /[\\`*_[\]<>|~#&]/g;
  * Escape text so Markdown shows it literally on one line. Line breaks and tabs become spaces
  * (a newline would end a table row or start a new block); leading spaces are dropped (four would
  * start a code block); a leading list marker (`-`, `+`, `1.`, `1)`) or setext underline (`=`) is
- * escaped; every character in {@link ALWAYS_ESCAPED} is backslash-escaped, and so are GFM's
+ * escaped (not in a `"cell"`, whose content is inline only); every character in {@link ALWAYS_ESCAPED} is backslash-escaped, and so are GFM's
  * extended autolink triggers (`://`, `www.`).
  * @example toMarkdownText("| # <b>") === "\\| \\# \\<b\\>"
  */
-export function toMarkdownText(text: string): string {
+export function toMarkdownText(text: string, context: "line" | "cell" = "line"): string {
   const oneLine = text
     .replace(/[\r\n\t\f\v\u2028\u2029]+/g, " ")
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
     .replace(/[\u0000-\u0008\u000e-\u001f\u007f]/g, "")
     .replace(/^ +/, "");
-  return (
-    oneLine
-      .replace(ALWAYS_ESCAPED, (char) => `\\${char}`)
-      // GFM's extended autolinks fire on "://" and "www."; an escape breaks the trigger.
-      .replace(/:\/\//g, "\\://")
-      .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`)
-      .replace(/^([-+=])/, "\\$1")
-      .replace(/^(\d{1,9})([.)])/, "$1\\$2")
-  );
+  const inline = oneLine
+    .replace(ALWAYS_ESCAPED, (char) => `\\${char}`)
+    // GFM's extended autolinks fire on "://" and "www."; an escape breaks the trigger.
+    .replace(/:\/\//g, "\\://")
+    .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`);
+  // A table cell holds inline content only: a list marker or underline cannot start a block there.
+  if (context === "cell") return inline;
+  return inline.replace(/^([-+=])/, "\\$1").replace(/^(\d{1,9})([.)])/, "$1\\$2");
 }
 
 /** `` `value` `` for identifiers (ids, GUIDs); text containing a backtick falls back to escaped text. */
@@ -64,10 +63,10 @@ export function toMarkdownTable(
   rows: readonly (readonly (string | { markdown: string })[])[],
 ): string {
   const cell = (value: string | { markdown: string } | undefined) =>
-    value === undefined ? "" : typeof value === "string" ? toMarkdownText(value) : value.markdown;
+    value === undefined ? "" : typeof value === "string" ? toMarkdownText(value, "cell") : value.markdown;
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [
-    line(columns.map((c) => toMarkdownText(c.header))),
+    line(columns.map((c) => toMarkdownText(c.header, "cell"))),
     line(columns.map((c) => (c.align === "right" ? "---:" : "---"))),
     ...rows.map((row) => line(columns.map((_, i) => cell(row[i])))),
   ].join("\n");

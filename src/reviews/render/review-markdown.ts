@@ -36,6 +36,7 @@ import {
   describeReviewTitle,
   describeRunTypeLabel,
   formatCount,
+  formatUtcDate,
   formatUtcDateTime,
   NO_FAILURES,
   NO_PROFILES,
@@ -143,7 +144,7 @@ function notableDrift(section: NotableDriftSection): Blocks {
           describeDisplayValue(f.expected),
           describeDisplayValue(f.actual),
           describeFindingStatus(f.status),
-          formatUtcDateTime(f.firstSeenAt),
+          formatUtcDate(f.firstSeenAt),
         ]),
       ),
     );

@@ -40,6 +40,7 @@ import {
   describeReviewTitle,
   describeRunTypeLabel,
   formatCount,
+  formatUtcDate,
   formatUtcDateTime,
   NO_FAILURES,
   NO_PROFILES,
@@ -209,7 +210,7 @@ function NotableDrift({ section }: { section: NotableDriftSection }) {
                 <ValueCell value={f.expected} />
                 <ValueCell value={f.actual} />
                 <td>{describeFindingStatus(f.status)}</td>
-                <td>{formatUtcDateTime(f.firstSeenAt)}</td>
+                <td>{formatUtcDate(f.firstSeenAt)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { buildReviewFixture, buildReviewSections, FIXTURE_IDS } from "../../../test/review-fixture.js";
+import { REVIEW_SECTION_KINDS } from "../review-content.js";
+import { REVIEW_EXPORT_SCHEMA_VERSION, toReviewExportJson } from "./review-json.js";
+
+describe("toReviewExportJson", () => {
+  it("has the versioned shape: schemaVersion, review metadata, sections in canonical order", () => {
+    const exported = toReviewExportJson(buildReviewFixture({ sections: buildReviewSections().reverse() }));
+    expect(Object.keys(exported)).toEqual(["schemaVersion", "review", "sections"]);
+    expect(exported.schemaVersion).toBe(REVIEW_EXPORT_SCHEMA_VERSION);
+    expect(exported.review).toMatchObject({
+      id: FIXTURE_IDS.review,
+      composeRunId: FIXTURE_IDS.composeRun,
+      status: "ready",
+    });
+    expect(exported.sections.map((s) => s.kind)).toEqual([...REVIEW_SECTION_KINDS]);
+  });
+
+  it("drops keys the schema does not know, so nothing stray reaches integrations", () => {
+    const review = buildReviewFixture();
+    const drift = review.sections.find((s) => s.kind === "notable_drift");
+    if (drift?.kind !== "notable_drift") throw new Error("fixture has a notable_drift section");
+    drift.findings[0] = { ...drift.findings[0]!, expected: { kind: "redacted", text: "SECRET" } as never };
+    const json = JSON.stringify(toReviewExportJson(review));
+    expect(json).not.toContain("SECRET");
+    expect(json).toContain('"expected":{"kind":"redacted"}');
+  });
+
+  it("is stable: the same review gives the same JSON", () => {
+    expect(JSON.stringify(toReviewExportJson(buildReviewFixture()))).toBe(
+      JSON.stringify(toReviewExportJson(buildReviewFixture())),
+    );
+  });
+});
