@@ -75,6 +75,23 @@ export function previousMonthPeriod(now: Date): ReviewPeriod {
   return currentMonthPeriod(first);
 }
 
+/**
+ * The canonical period key of a stored period ("2026-11", "2026-Q4", "2026",
+ * "2026-11-01..2026-11-15"), the spelling {@link parseReviewPeriod} accepts for [start, end): for reviews and snapshots
+ * stored as times (file names, `--period` echoes). Pure.
+ */
+export function toPeriodKey(start: Date, end: Date): string {
+  const y = start.getUTCFullYear();
+  const m = start.getUTCMonth();
+  const isFirstOfMonth = start.getUTCDate() === 1 && start.getTime() % 86_400_000 === 0;
+  const monthsLater = (n: number) => Date.UTC(y, m + n, 1) === end.getTime();
+  if (isFirstOfMonth && m === 0 && monthsLater(12)) return String(y).padStart(4, "0");
+  if (isFirstOfMonth && m % 3 === 0 && monthsLater(3)) return `${String(y).padStart(4, "0")}-Q${m / 3 + 1}`;
+  if (isFirstOfMonth && monthsLater(1)) return `${String(y).padStart(4, "0")}-${String(m + 1).padStart(2, "0")}`;
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  return `${day(start)}..${day(new Date(end.getTime() - 86_400_000))}`;
+}
+
 function parseSpelling(value: string): ReviewPeriod | undefined {
   let match = /^(\d{4})-(\d{2})$/.exec(value);
   if (match) {

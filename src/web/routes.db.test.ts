@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
 import { seedProfile, seedTenant } from "../../test/factories.js";
+import { seedTenantReview } from "../../test/review-seed.js";
 import { createTestApp, ORIGIN, signInAs, type TestSession } from "../../test/web-fixture.js";
 import { type Capability, ROLE_CAPABILITIES, type Role } from "../access/capabilities.js";
 import { baselineSnapshots, driftFindings } from "../db/schema.js";
@@ -34,6 +35,7 @@ interface Seed {
   runId: string;
   notificationId: string;
   tokenId: string;
+  reviewId: string;
 }
 
 interface RouteCase {
@@ -160,6 +162,38 @@ const ROUTES: readonly RouteCase[] = [
     ok: 200,
     url: (s) => `/w/${s.slug}/findings`,
   },
+  // Tenant reviews (the seeded review is ready)
+  {
+    method: "GET",
+    path: "/w/:workspaceSlug/tenants/:tenantId/reviews",
+    access: "operations.view",
+    ok: 200,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/reviews`,
+  },
+  {
+    method: "POST",
+    path: "/w/:workspaceSlug/tenants/:tenantId/reviews",
+    access: "tenant_review.manage",
+    ok: 303,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/reviews`,
+    form: () => ({ confirm: "yes", periodKind: "month", month: "2026-10" }),
+  },
+  {
+    method: "GET",
+    path: "/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId",
+    access: "operations.view",
+    ok: 200,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/reviews/${s.reviewId}`,
+  },
+  ...(["md", "pdf", "json"] as const).map(
+    (ext): RouteCase => ({
+      method: "GET",
+      path: `/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.${ext}`,
+      access: "operations.view",
+      ok: 200,
+      url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/reviews/${s.reviewId}/export.${ext}`,
+    }),
+  ),
   // Notifications (the seeded one belongs to the owner)
   { method: "GET", path: "/notifications", access: "user", ok: 200, url: () => "/notifications" },
   {
@@ -238,6 +272,43 @@ const ROUTES: readonly RouteCase[] = [
     access: "operations.view",
     ok: 200,
     url: (s) => `/api/v1/workspaces/${s.slug}/findings`,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/workspaces/:slug/tenants/:tenantId/reviews",
+    access: "tenant_review.manage",
+    ok: [200, 202],
+    url: (s) => `/api/v1/workspaces/${s.slug}/tenants/${s.tenantId}/reviews`,
+    json: () => ({ period: "2026-10" }),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/workspaces/:slug/tenants/:tenantId/reviews",
+    access: "operations.view",
+    ok: 200,
+    url: (s) => `/api/v1/workspaces/${s.slug}/tenants/${s.tenantId}/reviews`,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/workspaces/:slug/reviews/:reviewId",
+    access: "operations.view",
+    ok: 200,
+    url: (s) => `/api/v1/workspaces/${s.slug}/reviews/${s.reviewId}`,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/workspaces/:slug/reviews/:reviewId/export",
+    access: "operations.view",
+    ok: 200,
+    url: (s) => `/api/v1/workspaces/${s.slug}/reviews/${s.reviewId}/export?format=json`,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/workspaces/:slug/tenants/:tenantId/evidence-snapshots",
+    access: "tenant_review.manage",
+    ok: [200, 202],
+    url: (s) => `/api/v1/workspaces/${s.slug}/tenants/${s.tenantId}/evidence-snapshots`,
+    json: () => ({ period: "2026-10" }),
   },
   { method: "GET", path: "/api/v1/tokens", access: "user", ok: 200, url: () => "/api/v1/tokens" },
   {
@@ -368,6 +439,7 @@ describe("access table: (role, route) → status", () => {
     });
     const notification = await database.pool.query("select id from notifications where run_id = $1", [capture.id]);
     const token = await owner.send("POST", "/api/v1/tokens", { name: "seed" });
+    const review = await seedTenantReview(database, runs, { workspaceId, tenantId: tenant.id, periodKey: "2026-09" });
     const seed: Seed = {
       slug: WORKSPACE.slug,
       tenantId: tenant.id,
@@ -375,6 +447,7 @@ describe("access table: (role, route) → status", () => {
       runId: compare.id,
       notificationId: String(notification.rows[0]?.id),
       tokenId: String(((await token.json()) as { id: string }).id),
+      reviewId: review.reviewId,
     };
     expect(notification.rowCount).toBe(1);
 

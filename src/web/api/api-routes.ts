@@ -22,13 +22,18 @@ import { CAPABILITIES } from "../../access/capabilities.js";
 import { listBaselineProfiles } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import { listFindings } from "../../baselines/drift-findings.js";
+import { startEvidenceSnapshot } from "../../evidence/evidence-runs.js";
 import { listTenants } from "../../inventory/tenants.js";
 import { describeProgress } from "../../operations/progress-contract.js";
 import { describeQueuedToast, describeRunHeadline } from "../../operations/run-presenter.js";
 import { listRuns } from "../../operations/run-queries.js";
 import { findContextValue, type OperationRun } from "../../operations/run-record.js";
+import { parseReviewPeriod } from "../../reviews/review-period.js";
+import { startReviewCompose } from "../../reviews/review-runs.js";
+import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
 import { OPERATOR_ERRORS, OperatorError } from "../../shared/operator-error.js";
 import { requireOperator } from "../require-operator.js";
+import { DEFAULT_CHROMIUM_PATH, respondWithExport, toReviewExport } from "../review-export.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 import { ApiInputError, parseInput, parseJsonBody } from "./api-input.js";
 import {
@@ -36,7 +41,10 @@ import {
   compareBodySchema,
   createTokenBodySchema,
   findingListQuerySchema,
+  reviewExportQuerySchema,
+  reviewPeriodBodySchema,
   runListQuerySchema,
+  toApiReviewSummary,
   workspaceSlugSchema,
 } from "./api-schemas.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -297,6 +305,106 @@ export function apiRoutes(deps: WebDeps) {
     if (!owned) throw new OperatorError("not_found", `No API token ${id.slice(0, 100)} of this user.`);
     await revokeApiToken(deps.db, operator.userId, id, deps.now()); // idempotent: revoked stays revoked
     return c.body(null, 204);
+  });
+
+  // ---- tenant reviews and evidence snapshots (issue 4) ----
+
+  /** The tenant of `:tenantId` in the workspace of `:slug`, requiring `capability` of the caller. */
+  async function tenantInWorkspace(c: Context<AppEnv>, capability: Parameters<typeof assertCan>[1]) {
+    const operator = requireOperator(c.var.operator);
+    const workspace = await getWorkspaceBySlug(deps, operator.userId, c.req.param("slug") ?? "");
+    const { tenant } = await getVisibleTenant(deps.db, operator.userId, c.req.param("tenantId") ?? "", capability);
+    if (tenant.workspaceId !== workspace.workspaceId) {
+      throw new OperatorError("not_found", `Tenant ${tenant.id} is not in workspace ${workspace.slug}.`);
+    }
+    return { operator, workspace, tenant };
+  }
+
+  /** The canonical key of a period the caller sent; a bad one is an input error naming `body.period`. */
+  function parsePeriodInput(period: string): string {
+    try {
+      return parseReviewPeriod(period, deps.now()).key;
+    } catch (error) {
+      if (!(error instanceof OperatorError)) throw error;
+      throw new ApiInputError(error.message, [
+        {
+          path: "body.period",
+          message:
+            "Use YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD (at most 366 days) for a period that has started.",
+        },
+      ]);
+    }
+  }
+
+  /** A review of the workspace of `:slug`, for a member with operations.view. */
+  async function reviewInWorkspace(c: Context<AppEnv>) {
+    const operator = requireOperator(c.var.operator);
+    const workspace = await getWorkspaceBySlug(deps, operator.userId, c.req.param("slug") ?? "", "operations.view");
+    const reviewId = c.req.param("reviewId") ?? "";
+    if (!UUID.test(reviewId)) throw new OperatorError("not_found", `No review ${reviewId.slice(0, 100)}.`);
+    return getTenantReview(deps.db, workspace.workspaceId, reviewId);
+  }
+
+  api.post("/workspaces/:slug/tenants/:tenantId/reviews", async (c) => {
+    const { operator, workspace, tenant } = await tenantInWorkspace(
+      c,
+      requiredCapabilityForRunType("tenant.review.compose"),
+    );
+    const body = await parseJsonBody(c.req, reviewPeriodBodySchema);
+    const started = await startReviewCompose(
+      { db: deps.db, runs: deps.runs, maxAttempts: deps.runMaxAttempts, now: deps.now },
+      {
+        workspaceId: workspace.workspaceId,
+        tenant: tenant.id,
+        period: parsePeriodInput(body.period),
+        initiator: { userId: operator.userId },
+      },
+    );
+    return c.json(toStartResponse(deps, started, workspace), started.created ? 202 : 200);
+  });
+
+  api.get("/workspaces/:slug/tenants/:tenantId/reviews", async (c) => {
+    const { workspace, tenant } = await tenantInWorkspace(c, "operations.view");
+    const reviews = await listTenantReviews(deps.db, workspace.workspaceId, tenant.id);
+    return c.json({ reviews: reviews.map((review) => toApiReviewSummary(review)) });
+  });
+
+  api.get("/workspaces/:slug/reviews/:reviewId", async (c) => {
+    const review = await reviewInWorkspace(c);
+    return c.json({
+      ...toApiReviewSummary(review),
+      workspaceId: review.workspaceId,
+      tenantName: review.tenantName,
+      entraTenantId: review.entraTenantId,
+      sections: review.sections,
+    });
+  });
+
+  api.get("/workspaces/:slug/reviews/:reviewId/export", async (c) => {
+    const review = await reviewInWorkspace(c);
+    const query = parseInput(reviewExportQuerySchema, queryOf(c), "query");
+    const exported = await toReviewExport(review, query.format, {
+      chromiumPath: deps.chromiumPath ?? DEFAULT_CHROMIUM_PATH,
+    });
+    return respondWithExport(c, exported);
+  });
+
+  api.post("/workspaces/:slug/tenants/:tenantId/evidence-snapshots", async (c) => {
+    const { operator, workspace, tenant } = await tenantInWorkspace(
+      c,
+      requiredCapabilityForRunType("evidence_snapshot.generate"),
+    );
+    const body = await parseJsonBody(c.req, reviewPeriodBodySchema);
+    const started = await startEvidenceSnapshot(
+      { db: deps.db, runs: deps.runs, maxAttempts: deps.runMaxAttempts, now: deps.now },
+      {
+        workspaceId: workspace.workspaceId,
+        tenant: tenant.id,
+        period: parsePeriodInput(body.period),
+        initiator: { userId: operator.userId },
+      },
+    );
+    return c.json(toStartResponse(deps, started, workspace), started.created ? 202 : 200);
   });
 
   // Unknown API paths answer in JSON too, instead of falling through to the HTML 404 page.

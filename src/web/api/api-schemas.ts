@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { CAPABILITIES, ROLES } from "../../access/capabilities.js";
+import { reviewSectionsSchema } from "../../reviews/review-content.js";
+import { toPeriodKey } from "../../reviews/review-period.js";
 import { OPERATOR_ERRORS } from "../../shared/operator-error.js";
 
 const uuid = z.uuid();
@@ -47,6 +49,23 @@ export const compareBodySchema = z.strictObject({ tenantId: uuid });
 
 /** Body of `POST /tokens`. */
 export const createTokenBodySchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+/** Body of `POST …/reviews` and `POST …/evidence-snapshots`: the review period (reviews/review-period.ts). */
+export const reviewPeriodBodySchema = z.strictObject({
+  period: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .describe(
+      "A month (2026-11), a quarter (2026-Q4), a year (2026) or whole days (2026-11-01..2026-11-15, at most 366); it must have started.",
+    ),
+});
+
+/** Query of `GET /workspaces/:slug/reviews/:reviewId/export`. */
+export const reviewExportQuerySchema = z.strictObject({
+  format: z.enum(["md", "pdf", "json"]).describe("md: text/markdown · pdf: application/pdf · json: application/json"),
+});
 
 // ---- responses (documentation; handlers build them from domain values) ----
 
@@ -166,3 +185,57 @@ export const createdTokenSchema = z.object({
   id: uuid,
   token: z.string().describe("Shown once; only its hash is stored."),
 });
+
+/** A tenant review in a list: its period, status and times (no sections). */
+export const tenantReviewSummarySchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  periodKey: z.string().describe("The period as `period` accepts it, e.g. 2026-11."),
+  periodLabel: z.string(),
+  periodStart: timestamp.describe("Inclusive, UTC midnight."),
+  periodEnd: timestamp.describe("Exclusive, UTC midnight."),
+  status: z
+    .enum(["draft", "ready"])
+    .describe("A draft is being composed (or its compose did not finish); ready never changes."),
+  runId: uuid.describe("The tenant.review.compose run."),
+  evidenceSnapshotId: uuid.nullable(),
+  createdAt: timestamp,
+  readyAt: timestamp.nullable(),
+});
+
+/** A tenant review with its sections (reviews/review-content.ts). */
+export const tenantReviewSchema = tenantReviewSummarySchema.extend({
+  workspaceId: uuid,
+  tenantName: z.string(),
+  entraTenantId: z.string().nullable(),
+  sections: reviewSectionsSchema,
+});
+
+/** A stored review (Date or ISO times) as {@link tenantReviewSummarySchema}: ISO times and its period key. */
+export function toApiReviewSummary(review: {
+  id: string;
+  tenantId: string;
+  periodLabel: string;
+  periodStart: Date | string;
+  periodEnd: Date | string;
+  status: string;
+  runId: string;
+  evidenceSnapshotId: string | null;
+  createdAt: Date | string;
+  readyAt: Date | string | null;
+}): z.infer<typeof tenantReviewSummarySchema> {
+  const iso = (value: Date | string) => new Date(value).toISOString();
+  return {
+    id: review.id,
+    tenantId: review.tenantId,
+    periodKey: toPeriodKey(new Date(review.periodStart), new Date(review.periodEnd)),
+    periodLabel: review.periodLabel,
+    periodStart: iso(review.periodStart),
+    periodEnd: iso(review.periodEnd),
+    status: review.status === "ready" ? "ready" : "draft",
+    runId: review.runId,
+    evidenceSnapshotId: review.evidenceSnapshotId,
+    createdAt: iso(review.createdAt),
+    readyAt: review.readyAt === null ? null : iso(review.readyAt),
+  };
+}

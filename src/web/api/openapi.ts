@@ -14,10 +14,14 @@ import {
   errorResponseSchema,
   findingListQuerySchema,
   findingSchema,
+  reviewExportQuerySchema,
+  reviewPeriodBodySchema,
   runListQuerySchema,
   runListSchema,
   runSchema,
   startRunResponseSchema,
+  tenantReviewSchema,
+  tenantReviewSummarySchema,
   tenantSchema,
   tokenInfoSchema,
   workspaceSchema,
@@ -35,8 +39,14 @@ export interface ApiOperation {
   capability?: string;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** Success responses by status. `null` schema: no body. */
-  responses: Record<number, { description: string; schema: z.ZodType | null }>;
+  /**
+   * Success responses by status. `null` schema: no body (or, with `media`, a non-JSON body).
+   * `media`: the response's media types and their JSON schemas, instead of application/json.
+   */
+  responses: Record<
+    number,
+    { description: string; schema: z.ZodType | null; media?: Record<string, Record<string, unknown>> }
+  >;
   /** Error statuses this operation can answer besides 401 and 500. */
   errors: number[];
   /** False only for the document itself. (Default: true) */
@@ -141,6 +151,79 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     errors: [400, 403, 404],
   },
   {
+    method: "post",
+    path: "/workspaces/{slug}/tenants/{tenantId}/reviews",
+    operationId: "startTenantReviewCompose",
+    summary:
+      "Queue the composition of a tenant review for a period. It generates the period's evidence snapshot first when none exists; while it runs, its progress is a composite summary of the operations the review is based on.",
+    capability: "tenant_review.manage",
+    body: reviewPeriodBodySchema,
+    responses: {
+      202: { description: "Queued.", schema: startRunResponseSchema },
+      200: {
+        description: "The same compose (tenant and period) was already active; `run` is that run.",
+        schema: startRunResponseSchema,
+      },
+    },
+    errors: [400, 403, 404, 409, 413],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/tenants/{tenantId}/reviews",
+    operationId: "listTenantReviews",
+    summary: "A tenant's reviews, newest period first (no sections).",
+    capability: "operations.view",
+    responses: { 200: { description: "Reviews.", schema: list("reviews", tenantReviewSummarySchema) } },
+    errors: [403, 404],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/reviews/{reviewId}",
+    operationId: "getTenantReview",
+    summary: "One tenant review with its sections (a draft has none or some; a ready review never changes).",
+    capability: "operations.view",
+    responses: { 200: { description: "The review.", schema: tenantReviewSchema } },
+    errors: [403, 404],
+  },
+  {
+    method: "get",
+    path: "/workspaces/{slug}/reviews/{reviewId}/export",
+    operationId: "exportTenantReview",
+    summary:
+      'A ready review as a download: Markdown, PDF or JSON, with `Content-Disposition: attachment; filename="<tenant>-review-<period>.<ext>"`. A draft answers 409 review_not_ready.',
+    capability: "operations.view",
+    query: reviewExportQuerySchema,
+    responses: {
+      200: {
+        description: "The export, in the media type of `format`.",
+        schema: null,
+        media: {
+          "text/markdown": { type: "string" },
+          "application/pdf": { type: "string", format: "binary" },
+          "application/json": { type: "object", description: "The review's integration JSON." },
+        },
+      },
+    },
+    errors: [400, 403, 404, 409],
+  },
+  {
+    method: "post",
+    path: "/workspaces/{slug}/tenants/{tenantId}/evidence-snapshots",
+    operationId: "startEvidenceSnapshot",
+    summary:
+      "Queue an evidence snapshot of a tenant for a period: inventory coverage, drift per baseline profile and counts of the period's operation runs (a counted run: one step per evidence source).",
+    capability: "tenant_review.manage",
+    body: reviewPeriodBodySchema,
+    responses: {
+      202: { description: "Queued.", schema: startRunResponseSchema },
+      200: {
+        description: "The same snapshot (tenant and period) was already being generated; `run` is that run.",
+        schema: startRunResponseSchema,
+      },
+    },
+    errors: [400, 403, 404, 409, 413],
+  },
+  {
     method: "get",
     path: "/tokens",
     operationId: "listApiTokens",
@@ -172,7 +255,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "unauthenticated: no session and no valid API token.",
   403: "forbidden: a member of the workspace without the capability.",
   404: "not_found: no such item, or not a member of its workspace (indistinguishable).",
-  409: "A precondition does not hold (no_baseline_snapshot, tenant_not_connected).",
+  409: "A precondition does not hold (no_baseline_snapshot, tenant_not_connected, review_not_ready).",
   413: "payload_too_large: the body is over 64 KiB.",
   500: "internal_error.",
 };
@@ -213,9 +296,13 @@ function toOperationObject(operation: ApiOperation): Record<string, unknown> {
   for (const [status, response] of Object.entries(operation.responses)) {
     responses[status] = {
       description: response.description,
-      ...(response.schema
-        ? { content: { "application/json": { schema: toJsonSchema(response.schema, "output") } } }
-        : {}),
+      ...(response.media
+        ? {
+            content: Object.fromEntries(Object.entries(response.media).map(([type, schema]) => [type, { schema }])),
+          }
+        : response.schema
+          ? { content: { "application/json": { schema: toJsonSchema(response.schema, "output") } } }
+          : {}),
     };
   }
   const authenticated = operation.authenticated ?? true;
@@ -259,7 +346,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       title: "TenantPilot API",
       version: "1.0.0",
       description:
-        "Tenants, baseline profiles, operation runs and drift findings. Authenticate with " +
+        "Tenants, baseline profiles, operation runs, drift findings, evidence snapshots and tenant reviews. Authenticate with " +
         "`Authorization: Bearer tp_…` (create a token with POST /tokens from a signed-in session). " +
         "Requests that use the browser session cookie instead must send the session's CSRF token in " +
         "`X-CSRF-Token` on POST and DELETE (the web pages carry it in `hx-headers`); Bearer requests need none. " +

@@ -69,6 +69,13 @@ export function homeRoutes(deps: WebDeps) {
                     {tenants.map((tenant) => (
                       <li>
                         <a href={tenantShellUrl(workspace.slug, tenant.id)}>{tenant.name}</a>
+                        {" · "}
+                        <a
+                          href={`${tenantShellUrl(workspace.slug, tenant.id)}/reviews`}
+                          aria-label={`Reviews of ${tenant.name}`}
+                        >
+                          Reviews
+                        </a>
                       </li>
                     ))}
                   </ul>
@@ -104,6 +111,9 @@ export function homeRoutes(deps: WebDeps) {
             <a href="/">{workspace.name}</a> › <span>{tenant.name}</span>
           </nav>
           <h1>{tenant.name}</h1>
+          <nav class="tenant-nav" aria-label={`${tenant.name} pages`}>
+            <a href={`${tenantShellUrl(workspace.slug, tenant.id)}/reviews`}>Reviews</a>
+          </nav>
           <TenantActivity
             workspaceId={workspace.workspaceId}
             tenantId={tenant.id}
