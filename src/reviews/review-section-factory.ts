@@ -324,15 +324,10 @@ export function isSecretSettingPath(path: string): boolean {
   return path.split("/").some((segment) => {
     const glued = segment.toLowerCase().replace(/[^a-z0-9]/g, "");
     if (glued === "") return false;
-    if (SECRET_WORDS_ANYWHERE.some((word) => glued.includes(word))) return true;
-    const words = segment
-      .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-      .toLowerCase()
-      .split(/[^a-z0-9]+/)
-      .filter((word) => word !== "");
+    // A setting *about* passwords ("passwordMinimumLength") is not a secret; one that ends in one is.
     return (
-      SECRET_WORDS_AT_END.some((word) => glued.endsWith(word)) ||
-      words.some((word) => SECRET_WORDS_AT_END.includes(word))
+      SECRET_WORDS_ANYWHERE.some((word) => glued.includes(word)) ||
+      SECRET_WORDS_AT_END.some((word) => glued.endsWith(word))
     );
   });
 }
