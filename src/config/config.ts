@@ -39,6 +39,8 @@ const envSchema = z.object({
   TENANTPILOT_SERVER: z.string().min(1).optional(),
   /** API token for TENANTPILOT_SERVER (like `--token`). */
   TENANTPILOT_TOKEN: z.string().min(1).optional(),
+  /** Chromium executable that prints review PDF exports. (Default: /usr/bin/chromium, Debian's package) */
+  CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
   /**
    * Keys that encrypt stored credentials (client secrets, private keys) with AES-256-GCM:
    * comma-separated `keyId:base64key`, each key 32 bytes; the first encrypts, the others only
@@ -129,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     server: e.TENANTPILOT_SERVER,
     serverToken: e.TENANTPILOT_TOKEN,
+    chromiumPath: e.CHROMIUM_PATH,
     /** Credential encryption keys, current first; empty when TENANTPILOT_SECRET_KEYS is unset. */
     secretKeys: Object.freeze([...e.TENANTPILOT_SECRET_KEYS]),
   });

@@ -307,7 +307,10 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
         result?.sourceCount === undefined
           ? []
           : [`collected from ${countNoun(result.sourceCount, "evidence source", "evidence sources")}`],
-      title: joinHeadline("Evidence snapshot ready", figures.length === 0 ? undefined : figures.join(", ")),
+      // "ready" only when the result says what is ready; otherwise the generic "finished" title.
+      ...(result?.evidenceSnapshotId === undefined
+        ? {}
+        : { title: joinHeadline("Evidence snapshot ready", figures.length === 0 ? undefined : figures.join(", ")) }),
     };
   }
   if (type.type === "tenant.review.compose") {
@@ -319,7 +322,7 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
     return {
       summary: result?.periodLabel,
       details,
-      title: joinHeadline("Tenant review ready", result?.periodLabel),
+      ...(result?.reviewId === undefined ? {} : { title: joinHeadline("Tenant review ready", result.periodLabel) }),
     };
   }
   return { summary: undefined, details: [] };
