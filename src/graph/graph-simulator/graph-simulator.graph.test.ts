@@ -288,6 +288,24 @@ describe("$batch", () => {
     expect(body.responses.map((r) => r.status)).toEqual([500, 424]);
   });
 
+  it("sends a malformed item body as truncated JSON text, and a reset item drops the whole connection", async () => {
+    sim.injectFaults([
+      { match: { pathPattern: "/deviceConfigurations", batchItem: true }, response: { kind: "malformed" } },
+    ]);
+    const body = (await (
+      await batch([{ id: "1", method: "GET", url: "/deviceManagement/deviceConfigurations" }])
+    ).json()) as BatchBody;
+    expect(body.responses[0]?.status).toBe(200);
+    expect(typeof body.responses[0]?.body).toBe("string");
+    expect(() => JSON.parse(String(body.responses[0]?.body))).toThrow();
+    sim.injectFaults([
+      { match: { pathPattern: "/deviceConfigurations", batchItem: true }, response: { kind: "reset" } },
+    ]);
+    await expect(batch([{ id: "1", method: "GET", url: "/deviceManagement/deviceConfigurations" }])).rejects.toThrow(
+      /fetch failed/,
+    );
+  });
+
   it("rejects more than 20 requests with 400", async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/organization" }));
     const response = await batch(requests);
@@ -384,5 +402,55 @@ describe("fault injection", () => {
     ).json()) as BatchBody;
     expect(body.responses.map((r) => r.status)).toEqual([429, 429]);
     expect((await rawGet("/beta/deviceManagement/deviceConfigurations")).status).toBe(200);
+  });
+});
+
+describe("startGraphSimulator", () => {
+  it("refuses a fixed port in the ephemeral range", async () => {
+    await expect(startGraphSimulator({ port: 40000, tenants: [] })).rejects.toThrow(/ephemeral range/);
+  });
+
+  it("writes nextLinks on linkBaseUrl for clients that rewrite graph.microsoft.com to the simulator", async () => {
+    const other = await startGraphSimulator({
+      linkBaseUrl: "https://graph.microsoft.com",
+      pageSize: 2,
+      tenants: [
+        {
+          tenantId: TENANT,
+          apps: [{ clientId: CLIENT, clientSecret: SECRET, permissions: ["DeviceManagementConfiguration.Read.All"] }],
+          policies: {
+            objects: [1, 2, 3].map((n) => ({
+              "@odata.type": "#microsoft.graph.windows10CompliancePolicy",
+              displayName: `P${n}`,
+            })),
+          },
+        },
+      ],
+    });
+    try {
+      const send = createCaFetch(other.caCertPem);
+      const tokenResponse = await send(`${other.baseUrl}/${TENANT}/oauth2/v2.0/token`, {
+        method: "POST",
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: CLIENT,
+          client_secret: SECRET,
+          scope: "https://graph.microsoft.com/.default",
+        }),
+      });
+      const { access_token: accessToken } = (await tokenResponse.json()) as { access_token: string };
+      const page = (await (
+        await send(`${other.baseUrl}/v1.0/deviceManagement/deviceCompliancePolicies`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        })
+      ).json()) as Record<string, unknown> & { value: { id: string }[] };
+      expect(String(page["@odata.nextLink"])).toMatch(
+        /^https:\/\/graph\.microsoft\.com\/v1\.0\/deviceManagement\/deviceCompliancePolicies\?\$skiptoken=/,
+      );
+      // Objects without an id get a GUID derived from their position: stable across restarts.
+      expect(page.value[0]?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    } finally {
+      await other.close();
+    }
   });
 });
