@@ -38,7 +38,7 @@ export function ReviewPrintPage({
         </head>
         <body>
           <main class="rv-page">
-            <ReviewDocumentView review={review} generatedAt={generatedAt} />
+            <ReviewDocumentView review={review} generatedAt={generatedAt} withStyles={false} />
           </main>
         </body>
       </html>

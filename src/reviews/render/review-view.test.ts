@@ -91,10 +91,16 @@ describe("ReviewDocumentView", () => {
   });
 
   it("shows a draft banner only for drafts", () => {
-    expect(render()).not.toContain("rv-draft");
+    expect(render()).not.toContain('class="rv-draft"');
     expect(visibleText(render(buildReviewFixture({ status: "draft", readyAt: null })))).toContain(
       "Draft review. Its content may still change until it is marked ready.",
     );
+  });
+
+  it("brings its stylesheet, once, unless told not to", () => {
+    expect(render().match(/<style>/g)).toHaveLength(1);
+    expect(String(ReviewDocumentView({ review: buildReviewFixture(), withStyles: false }))).not.toContain("<style>");
+    expect(renderReviewHtml(buildReviewFixture()).match(/<style>/g)).toHaveLength(1);
   });
 
   it("uses captioned tables with column headers", () => {

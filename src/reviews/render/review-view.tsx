@@ -352,75 +352,81 @@ export interface ReviewDocumentViewProps {
   review: TenantReviewDocument;
   /** When the export or print view was generated; shown in the header when given. */
   generatedAt?: Date | undefined;
+  /**
+   * Embed the review stylesheet ({@link ReviewStyles}) before the article, so any page can show
+   * the view as is. The printable document, which has the styles in its head, passes false.
+   * (Default: true)
+   */
+  withStyles?: boolean | undefined;
 }
 
 /**
  * The whole review: header (tenant, period, status, composed / ready / generated times), the
  * draft banner for drafts, and the five sections in canonical order. A section the review lacks
- * keeps its heading and says so. Styles: {@link ReviewStyles} (in-app) or the printable document.
+ * keeps its heading and says so. Styles come along unless `withStyles` is false.
  */
-export function ReviewDocumentView({ review, generatedAt }: ReviewDocumentViewProps) {
+export function ReviewDocumentView({ review, generatedAt, withStyles = true }: ReviewDocumentViewProps) {
   const sections = toSectionsByKind(review.sections);
   return (
-    <article class="rv" aria-labelledby="rv-title">
-      <header class="rv-header">
-        <h1 id="rv-title">{describeReviewTitle(review)}</h1>
-        <dl class="rv-meta">
-          <div>
-            <dt>Period</dt>
-            <dd>{`${review.periodLabel} (UTC)`}</dd>
-          </div>
-          <div>
-            <dt>Status</dt>
-            <dd>{describeReviewStatus(review.status)}</dd>
-          </div>
-          <div>
-            <dt>Composed</dt>
-            <dd>{formatUtcDateTime(review.createdAt)}</dd>
-          </div>
-          {review.readyAt ? (
+    <>
+      {withStyles ? <ReviewStyles /> : null}
+      <article class="rv" aria-labelledby="rv-title">
+        <header class="rv-header">
+          <h1 id="rv-title">{describeReviewTitle(review)}</h1>
+          <dl class="rv-meta">
             <div>
-              <dt>Ready</dt>
-              <dd>{formatUtcDateTime(review.readyAt)}</dd>
+              <dt>Period</dt>
+              <dd>{`${review.periodLabel} (UTC)`}</dd>
             </div>
-          ) : null}
-          {generatedAt ? (
             <div>
-              <dt>Generated</dt>
-              <dd>{formatUtcDateTime(generatedAt.toISOString())}</dd>
+              <dt>Status</dt>
+              <dd>{describeReviewStatus(review.status)}</dd>
             </div>
-          ) : null}
-          {review.entraTenantId ? (
             <div>
-              <dt>Tenant ID</dt>
-              <dd class="rv-ref">{review.entraTenantId}</dd>
+              <dt>Composed</dt>
+              <dd>{formatUtcDateTime(review.createdAt)}</dd>
             </div>
-          ) : null}
-        </dl>
-      </header>
-      {review.status === "draft" ? (
-        <p class="rv-draft" role="note">
-          <strong>Draft review.</strong> {DRAFT_NOTICE}
-        </p>
-      ) : null}
-      {REVIEW_SECTION_KINDS.map((kind) => {
-        const section = sections[kind];
-        const headingId = `rv-section-${REVIEW_SECTION_KINDS.indexOf(kind) + 1}`;
-        return (
-          <section class="rv-section" aria-labelledby={headingId}>
-            <h2 id={headingId}>{REVIEW_SECTION_TITLES[kind]}</h2>
-            {section ? <SectionBody section={section} /> : <p class="rv-muted">{SECTION_MISSING}</p>}
-          </section>
-        );
-      })}
-    </article>
+            {review.readyAt ? (
+              <div>
+                <dt>Ready</dt>
+                <dd>{formatUtcDateTime(review.readyAt)}</dd>
+              </div>
+            ) : null}
+            {generatedAt ? (
+              <div>
+                <dt>Generated</dt>
+                <dd>{formatUtcDateTime(generatedAt.toISOString())}</dd>
+              </div>
+            ) : null}
+            {review.entraTenantId ? (
+              <div>
+                <dt>Tenant ID</dt>
+                <dd class="rv-ref">{review.entraTenantId}</dd>
+              </div>
+            ) : null}
+          </dl>
+        </header>
+        {review.status === "draft" ? (
+          <p class="rv-draft" role="note">
+            <strong>Draft review.</strong> {DRAFT_NOTICE}
+          </p>
+        ) : null}
+        {REVIEW_SECTION_KINDS.map((kind) => {
+          const section = sections[kind];
+          const headingId = `rv-section-${REVIEW_SECTION_KINDS.indexOf(kind) + 1}`;
+          return (
+            <section class="rv-section" aria-labelledby={headingId}>
+              <h2 id={headingId}>{REVIEW_SECTION_TITLES[kind]}</h2>
+              {section ? <SectionBody section={section} /> : <p class="rv-muted">{SECTION_MISSING}</p>}
+            </section>
+          );
+        })}
+      </article>
+    </>
   );
 }
 
-/**
- * The review stylesheet as a <style> element, for pages of the app that show {@link ReviewDocumentView}
- * (the standalone document inlines it itself).
- */
+/** The review stylesheet as a <style> element (a <style> in <body> is fine in every current browser). */
 export function ReviewStyles() {
   // A compile-time constant, not data: raw() keeps CSS quotes and selectors intact.
   return <style>{raw(REVIEW_CSS)}</style>;
