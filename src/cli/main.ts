@@ -43,6 +43,7 @@ import {
   withRemoteContext,
 } from "./commands/remote-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
+import { addTenantConnectCommands } from "./commands/tenant-connect-commands.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED, EXIT_OK } from "./exit-codes.js";
 import { installShutdownHandlers, requestShutdown } from "./shutdown.js";
@@ -59,6 +60,8 @@ const DETAILED_ERROR_CODES = new Set<OperatorErrorCode>([
   "export_folder_empty",
   "evidence_source_unreachable",
   "database_unavailable",
+  "graph_not_connected",
+  "credential_key_missing",
 ]);
 
 /** `--limit`: an integer 1–500. */
@@ -160,9 +163,8 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
       ),
     );
 
-  program
-    .command("admin")
-    .description("administration of the local installation")
+  const admin = program.command("admin").description("administration of the local installation");
+  admin
     .command("reset-password")
     .description("give an account a new random password, print it once and end its sessions")
     .option("--email <email>", "the account (default: the first administrator)")
@@ -204,6 +206,7 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .requiredOption("--export-dir <dir>", "Intune Management export folder of the tenant")
     .action(db(tenantsAdd));
   tenants.command("list").description("list the workspace's tenants").action(db(tenantsList, remoteTenantsList));
+  addTenantConnectCommands(tenants, admin, act);
 
   const baselines = program.command("baselines").description("baseline profiles, captures and compares");
   baselines

@@ -136,3 +136,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKeys: Object.freeze([...e.TENANTPILOT_SECRET_KEYS]),
   });
 }
+
+/**
+ * The value of an environment variable the operator named on the command line (e.g.
+ * `--client-secret-env VAR`): the one other read of the environment, kept here beside loadConfig.
+ * @returns undefined when unset or empty
+ */
+export function readNamedVariable(
+  name: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}

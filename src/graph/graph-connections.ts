@@ -38,11 +38,9 @@ export const REQUIRED_GRAPH_PERMISSIONS = [
     reason:
       "settings catalog, compliance policies, device configurations, driver and update profiles, and their assignments",
   },
-  { name: "DeviceManagementApps.Read.All", reason: "app protection and app configuration policies" },
-  {
-    name: "DeviceManagementServiceConfig.Read.All",
-    reason: "enrollment and Windows Autopilot configuration",
-  },
+  { name: "DeviceManagementApps.Read.All", reason: "app protection policies" },
+  // DeviceManagementServiceConfig.Read.All is not needed: no policy kind in scope (policy-kinds.ts)
+  // lives under enrollment or Autopilot; driver update profiles need only DeviceManagementConfiguration.Read.All.
 ] as const;
 
 /** How the app registration proves itself. */
