@@ -5,7 +5,7 @@
  * @module
  */
 import { FINDING_KIND_LABELS } from "../../baselines/drift/finding-kinds.js";
-import type { RunOutcome } from "../../operations/run-record.js";
+import { RUN_OUTCOMES, type RunOutcome } from "../../operations/run-record.js";
 import { getRunTypeInfo, isRunType, RUN_TYPES } from "../../operations/run-types.js";
 import { DISPLAY_STATUS_CATALOG, type StatusTone } from "../../operations/status-normalizer.js";
 import type {
@@ -195,9 +195,9 @@ export function describeNotableDrift(section: Pick<NotableDriftSection, "unresol
 export function describeOperationsSummary(
   section: Pick<OperationsHealthSection, "total" | "byOutcome" | "activeRunCount">,
 ): string {
-  const outcomes = (Object.keys(DISPLAY_STATUS_CATALOG) as (keyof typeof DISPLAY_STATUS_CATALOG)[]).flatMap((key) => {
-    const count = Object.hasOwn(section.byOutcome, key) ? section.byOutcome[key as RunOutcome] : undefined;
-    return count && count > 0 ? [`${formatCount(count)} ${describeOutcome(key as RunOutcome).toLowerCase()}`] : [];
+  const outcomes = RUN_OUTCOMES.flatMap((outcome) => {
+    const count = section.byOutcome[outcome] ?? 0;
+    return count > 0 ? [`${formatCount(count)} ${describeOutcome(outcome).toLowerCase()}`] : [];
   });
   const counted =
     section.total === 0
