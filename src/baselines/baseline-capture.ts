@@ -12,7 +12,12 @@ import { operatorFailure, type RunCompletion } from "../operations/run-service.j
 import { OperatorError } from "../shared/operator-error.js";
 import { getBaselineProfile } from "./baseline-profiles.js";
 import { NORMALIZER_VERSION } from "./drift/normalize-policy.js";
-import { captureEvidence, type UnreadableEntry } from "./evidence-capture.js";
+import {
+  captureEvidence,
+  findUnreadablePolicyKinds,
+  toPartialReadFailure,
+  type UnreadableEntry,
+} from "./evidence-capture.js";
 import type { RunWorkContext } from "./run-work-context.js";
 
 /** `context.inputs` of a baseline capture run. */
@@ -32,7 +37,9 @@ export async function runBaselineCapture(ctx: RunWorkContext): Promise<RunComple
   }
 
   await ctx.setPhase("capture_evidence");
-  const capture = await captureEvidence(ctx, tenant, profile.policyKinds);
+  const capture = await captureEvidence(ctx, tenant, profile.policyKinds, {
+    manageAssignments: profile.manageAssignments,
+  });
   if (capture.policies.length === 0) {
     throw new OperatorError(
       capture.totalCount === 0 || capture.unreadable.length === 0
@@ -67,8 +74,8 @@ export async function runBaselineCapture(ctx: RunWorkContext): Promise<RunComple
   if (capture.unreadable.length > 0) {
     return {
       outcome: "partially_succeeded",
-      result,
-      failure: operatorFailure("evidence_partially_unreadable", describeUnreadable(capture.unreadable)),
+      result: { ...result, unreadablePolicyKinds: findUnreadablePolicyKinds(capture.unreadable) },
+      failure: toPartialReadFailure(capture.unreadable, describeUnreadable(capture.unreadable)),
     };
   }
   return { outcome: "succeeded", result };

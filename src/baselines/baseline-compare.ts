@@ -18,7 +18,7 @@ import { comparePolicies, type DriftFinding } from "./drift/compare-policies.js"
 import { findingFingerprint } from "./drift/finding-fingerprint.js";
 import { toPolicyIdentity } from "./drift/match-policies.js";
 import { type NormalizedPolicy, normalizePolicy } from "./drift/normalize-policy.js";
-import { captureEvidence } from "./evidence-capture.js";
+import { captureEvidence, findUnreadablePolicyKinds, toPartialReadFailure } from "./evidence-capture.js";
 import type { RunWorkContext } from "./run-work-context.js";
 
 /** `context.inputs` of a baseline compare run. */
@@ -49,7 +49,9 @@ export async function runBaselineCompare(ctx: RunWorkContext): Promise<RunComple
   await ctx.saveResume({ snapshotId });
 
   await ctx.setPhase("capture_evidence");
-  const capture = await captureEvidence(ctx, tenant, profile.policyKinds);
+  const capture = await captureEvidence(ctx, tenant, profile.policyKinds, {
+    manageAssignments: profile.manageAssignments,
+  });
   if (capture.totalCount === 0) {
     // An empty folder is no evidence that every baseline policy is missing: nothing useful was read.
     throw new OperatorError("evidence_source_empty", `capture ${capture.captureId}: the source listed no entries`);
@@ -66,7 +68,13 @@ export async function runBaselineCompare(ctx: RunWorkContext): Promise<RunComple
     reportUnexpected: profile.reportUnexpected,
     manageAssignments: profile.manageAssignments,
     policyKinds: profile.policyKinds,
-    unreadable: capture.unreadable.map((entry) => toUnreadableHint(entry.sourceFile)),
+    // A source that names the kind (Graph: a whole kind or one policy it could not read) says which
+    // baseline policies are unknown; for an export file, its folder and file name hint at it.
+    unreadable: capture.unreadable.map((entry) =>
+      entry.policyKind !== undefined
+        ? { policyKind: entry.policyKind, ...(entry.policyName !== undefined ? { nameHint: entry.policyName } : {}) }
+        : toUnreadableHint(entry.sourceFile),
+    ),
   };
   const comparison = comparePolicies(baseline, current, options);
 
@@ -104,9 +112,9 @@ export async function runBaselineCompare(ctx: RunWorkContext): Promise<RunComple
     const unknown = comparison.unknown.map((policy) => `- ${policy.policyKind}: ${policy.policyName}`).join("\n");
     return {
       outcome: "partially_succeeded",
-      result,
-      failure: operatorFailure(
-        "evidence_partially_unreadable",
+      result: { ...result, unreadablePolicyKinds: findUnreadablePolicyKinds(capture.unreadable) },
+      failure: toPartialReadFailure(
+        capture.unreadable,
         `${describeUnreadable(capture.unreadable)}\nbaseline policies marked unknown (${comparison.unknown.length}):\n${unknown}`,
       ),
     };

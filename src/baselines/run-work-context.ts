@@ -4,7 +4,9 @@
  * @module
  */
 import type { Db } from "../db/database.js";
+import type { GraphEvidenceDeps } from "../inventory/evidence-source.js";
 import type { OperationRun, SummaryCounts } from "../operations/run-record.js";
+import type { WaitReason } from "../operations/run-types.js";
 
 /** The run-side context a piece of baseline work runs in. */
 export interface RunWorkContext {
@@ -18,4 +20,12 @@ export interface RunWorkContext {
   checkpoint(): Promise<void>;
   /** Artificial delay per evidence entry, ms (demos and crash tests). (Default: 0) */
   evidenceReadDelayMs?: number;
+  /**
+   * Show that the current phase waits (DESIGN.md §3 wait reasons, e.g. `throttled`) until `until`
+   * (the next attempt), or clear the wait with `null`: the phase then reads as before.
+   * Absent in contexts that cannot show waits.
+   */
+  setWaitReason?(reason: WaitReason | null, until: Date | null): Promise<void>;
+  /** Microsoft Graph reading: limiter, retry policy, connections. (Default: the process-wide ones) */
+  graphEvidence?: GraphEvidenceDeps;
 }

@@ -9,6 +9,7 @@ import type { JobHelpers, Task } from "graphile-worker";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
+import type { GraphEvidenceDeps } from "../inventory/evidence-source.js";
 import { toRunFailure } from "../operations/run-failure.js";
 import type { OperationRun, SummaryCounts } from "../operations/run-record.js";
 import {
@@ -44,6 +45,8 @@ export interface RunTaskDeps {
   releaseOnInterrupt?: (runId: string) => boolean;
   /** Ids of the runs this process is executing right now (maintained by the wrapper). */
   activeRunIds?: Set<string>;
+  /** Microsoft Graph reading (limiter shared by the process's runs, retry policy, connections). (Default: process-wide defaults) */
+  graphEvidence?: GraphEvidenceDeps;
 }
 
 /** The context a run's work gets. Every write is guarded by this attempt. */
@@ -55,7 +58,8 @@ export interface RunTaskContext {
   /** Aborts on graceful shutdown, on cancellation request, or when another attempt took over. */
   signal: AbortSignal;
   setPhase(phase: string): Promise<void>;
-  setWaitReason(reason: WaitReason, until: Date | null): Promise<void>;
+  /** Show a wait of the current phase until `until`; `null` clears it (the current phase is entered again). */
+  setWaitReason(reason: WaitReason | null, until: Date | null): Promise<void>;
   /** Coalesced: at most one write per `countsIntervalMs`; the latest value always lands before completion. */
   reportCounts(counts: SummaryCounts): void;
   /** Merge `patch` into the run's resume token (`context.resume`) and store it. */
@@ -64,6 +68,7 @@ export interface RunTaskContext {
   checkpoint(): Promise<void>;
   logger: Logger;
   evidenceReadDelayMs?: number;
+  graphEvidence?: GraphEvidenceDeps;
 }
 
 /** Thrown by checkpoints after an operator asked to cancel. */
@@ -119,6 +124,7 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
         ? { ...(storedResume as Record<string, unknown>) }
         : {};
     const counts = createCountsCoalescer(deps, owner, logger, deps.countsIntervalMs ?? 250);
+    let currentPhase: string | undefined;
     const checkpoint = async () => {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
     };
@@ -132,8 +138,13 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
         await checkpoint();
         await counts.flush();
         await deps.runs.setPhase(owner, phase);
+        currentPhase = phase;
       },
-      setWaitReason: (reason, until) => deps.runs.setWaitReason(owner, reason, until),
+      setWaitReason: async (reason, until) => {
+        if (reason !== null) return deps.runs.setWaitReason(owner, reason, until);
+        // The run service clears a wait when a phase is entered: re-entering the current one ends the wait.
+        if (currentPhase !== undefined) await deps.runs.setPhase(owner, currentPhase);
+      },
       reportCounts: (value) => counts.report(value),
       saveResume: async (patch) => {
         resumeToken = { ...resumeToken, ...patch };
@@ -141,6 +152,7 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
       },
       checkpoint,
       ...(deps.evidenceReadDelayMs ? { evidenceReadDelayMs: deps.evidenceReadDelayMs } : {}),
+      ...(deps.graphEvidence ? { graphEvidence: deps.graphEvidence } : {}),
     };
 
     try {
