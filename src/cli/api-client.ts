@@ -17,6 +17,8 @@ import {
   runListSchema,
   runSchema,
   startRunResponseSchema,
+  tenantReviewSchema,
+  tenantReviewSummarySchema,
   tenantSchema,
   workspaceSchema,
 } from "../web/api/api-schemas.js";
@@ -29,11 +31,14 @@ export type ApiBaselineProfile = z.infer<typeof baselineProfileSchema>;
 export type ApiFinding = z.infer<typeof findingSchema>;
 export type ApiWorkspace = z.infer<typeof workspaceSchema>;
 export type ApiStartResponse = z.infer<typeof startRunResponseSchema>;
+export type ApiReviewSummary = z.infer<typeof tenantReviewSummarySchema>;
+export type ApiReview = z.infer<typeof tenantReviewSchema>;
 
 const workspacesSchema = z.object({ workspaces: z.array(workspaceSchema) });
 const tenantsSchema = z.object({ tenants: z.array(tenantSchema) });
 const profilesSchema = z.object({ baselineProfiles: z.array(baselineProfileSchema) });
 const findingsSchema = z.object({ findings: z.array(findingSchema) });
+const reviewsSchema = z.object({ reviews: z.array(tenantReviewSummarySchema) });
 
 /** How long one API request may take, ms. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -127,6 +132,49 @@ export class ApiClient {
     return this.#request("GET", `/api/v1/workspaces/${enc(slug)}/findings${toQuery(query)}`, findingsSchema).then(
       (body) => body.findings,
     );
+  }
+
+  startReviewCompose(slug: string, tenantId: string, period: string): Promise<ApiStartResponse> {
+    const path = `/api/v1/workspaces/${enc(slug)}/tenants/${enc(tenantId)}/reviews`;
+    return this.#request("POST", path, startRunResponseSchema, { period });
+  }
+
+  startEvidenceSnapshot(slug: string, tenantId: string, period: string): Promise<ApiStartResponse> {
+    const path = `/api/v1/workspaces/${enc(slug)}/tenants/${enc(tenantId)}/evidence-snapshots`;
+    return this.#request("POST", path, startRunResponseSchema, { period });
+  }
+
+  listReviews(slug: string, tenantId: string): Promise<ApiReviewSummary[]> {
+    const path = `/api/v1/workspaces/${enc(slug)}/tenants/${enc(tenantId)}/reviews`;
+    return this.#request("GET", path, reviewsSchema).then((body) => body.reviews);
+  }
+
+  getReview(slug: string, reviewId: string): Promise<ApiReview> {
+    return this.#request("GET", `/api/v1/workspaces/${enc(slug)}/reviews/${enc(reviewId)}`, tenantReviewSchema);
+  }
+
+  /** A ready review's export: its bytes (Markdown and JSON are UTF-8). */
+  async exportReview(slug: string, reviewId: string, format: "md" | "pdf" | "json"): Promise<Uint8Array> {
+    const path = `/api/v1/workspaces/${enc(slug)}/reviews/${enc(reviewId)}/export${toQuery({ format })}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        headers: { authorization: `Bearer ${this.#token}`, accept: "*/*" },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 4), // a PDF renders in a browser on the server
+      });
+    } catch (error) {
+      throw this.#unreachable(error);
+    }
+    if (!response.ok) {
+      let parsed: unknown;
+      try {
+        parsed = await response.json();
+      } catch {
+        parsed = undefined;
+      }
+      throw toResponseError(response.status, parsed, `GET ${path}`);
+    }
+    return new Uint8Array(await response.arrayBuffer());
   }
 
   async #request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.output<T>> {

@@ -42,6 +42,18 @@ import {
   resolveServer,
   withRemoteContext,
 } from "./commands/remote-commands.js";
+import {
+  evidenceGenerate,
+  remoteEvidenceGenerate,
+  remoteReviewsCompose,
+  remoteReviewsExport,
+  remoteReviewsList,
+  remoteReviewsShow,
+  reviewsCompose,
+  reviewsExport,
+  reviewsList,
+  reviewsShow,
+} from "./commands/review-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { addTenantConnectCommands } from "./commands/tenant-connect-commands.js";
 import { workerCommand } from "./commands/worker-command.js";
@@ -94,6 +106,11 @@ const REMOTE_COMMANDS = new Set([
   "runs show",
   "runs watch",
   "findings list",
+  "reviews compose",
+  "reviews list",
+  "reviews show",
+  "reviews export",
+  "evidence generate",
   "diff",
 ]);
 
@@ -297,6 +314,60 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .option("--policy <text>", "part of the policy name")
     .option("--path <prefix>", "start of the setting path")
     .action(db(findingsList, remoteFindingsList));
+
+  const periodHelp = "review period: 2026-11 (month), 2026-Q4 (quarter), 2026 (year) or 2026-11-01..2026-11-15";
+  const reviews = program.command("reviews").description("tenant reviews: compose, read and export");
+  reviews
+    .command("compose")
+    .description("compose a tenant review for a period (generating its evidence snapshot first if needed)")
+    .requiredOption("--tenant <tenant>", "tenant name or id")
+    .requiredOption("--period <period>", periodHelp)
+    .option("--watch", "show the composite summary live while it composes")
+    .option("--detach", "only queue the run and print its id")
+    .option("--no-worker", "do not run a worker in this process (dedicated workers exist)")
+    .action(db(reviewsCompose, remoteReviewsCompose));
+  reviews
+    .command("list")
+    .description("list a tenant's reviews, newest period first")
+    .requiredOption("--tenant <tenant>", "tenant name or id")
+    .action(db(reviewsList, remoteReviewsList));
+  reviews
+    .command("show")
+    .description("show a review: status, executive summary and sections")
+    .argument("<reviewId>")
+    .action(
+      act((global, reviewId: string) =>
+        resolveServer(global)
+          ? withRemoteContext(global, (ctx) => remoteReviewsShow(ctx, reviewId))
+          : withCliContext(global, (ctx) => reviewsShow(ctx, reviewId)),
+      ),
+    );
+  reviews
+    .command("export")
+    .description(
+      "export a ready review as Markdown, PDF or JSON (stdout unless --output; a PDF needs a file or a pipe)",
+    )
+    .argument("<reviewId>")
+    .addOption(new Option("--format <format>", "export format").choices(["md", "pdf", "json"]).makeOptionMandatory())
+    .option("--output <file>", "write to this file instead of stdout")
+    .action(
+      act((global, reviewId: string, options: { format: "md" | "pdf" | "json"; output?: string }) =>
+        resolveServer(global)
+          ? withRemoteContext(global, (ctx) => remoteReviewsExport(ctx, reviewId, options))
+          : withCliContext(global, (ctx) => reviewsExport(ctx, reviewId, options)),
+      ),
+    );
+
+  const evidence = program.command("evidence").description("evidence snapshots");
+  evidence
+    .command("generate")
+    .description("generate a tenant's evidence snapshot for a period (counted: one step per evidence source)")
+    .requiredOption("--tenant <tenant>", "tenant name or id")
+    .requiredOption("--period <period>", periodHelp)
+    .option("--watch", "show its progress live")
+    .option("--detach", "only queue the run and print its id")
+    .option("--no-worker", "do not run a worker in this process (dedicated workers exist)")
+    .action(db(evidenceGenerate, remoteEvidenceGenerate));
   return program;
 }
 

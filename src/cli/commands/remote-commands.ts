@@ -109,7 +109,8 @@ function findByNameOrId<T extends { id: string; name: string }>(items: T[], name
   return items.find((item) => item.name.toLowerCase() === name);
 }
 
-async function resolveTenant(ctx: RemoteContext, nameOrId: string) {
+/** A tenant of the workspace by name or id. @throws {OperatorError} not_found – no such tenant */
+export async function resolveTenant(ctx: RemoteContext, nameOrId: string) {
   const tenant = findByNameOrId(await ctx.api.listTenants(ctx.workspace.slug), nameOrId);
   if (!tenant) throw new OperatorError("not_found", `No tenant named "${nameOrId}" in this workspace.`);
   return tenant;
