@@ -12,7 +12,7 @@ import type { Database } from "../src/db/database.js";
 import type { RunChangeNotifier } from "../src/operations/run-events.js";
 import type { RunService } from "../src/operations/run-service.js";
 import { createApp } from "../src/web/app.js";
-import { createTestRunService } from "./factories.js";
+import { createTestKeyRing, createTestRunService } from "./factories.js";
 
 export const ORIGIN = "http://localhost";
 export const PASSWORD = "correct horse battery staple";
@@ -31,6 +31,7 @@ export function createTestApp(database: Database): {
     now: () => new Date(),
     runMaxAttempts: 3,
     staleAfterMs: 300_000,
+    keyRing: createTestKeyRing(),
   });
   return { app, runs, notifier };
 }

@@ -170,6 +170,7 @@ export const graphConnectionInputSchema = z.object({
     .optional(),
   authorityHost: httpsBase("authority host").optional(),
   graphBaseUrl: httpsBase("Graph base URL").optional(),
+  /** Absent: keep the stored one; empty: trust no extra CA. */
   caCertificatePem: pem("CA certificate").optional(),
 });
 export type GraphConnectionInput = z.input<typeof graphConnectionInputSchema>;
@@ -331,7 +332,7 @@ export async function connectTenantToGraph(
     parsed.credential?.kind === "client_certificate"
       ? parseCertificatePem(parsed.credential.certificatePem)
       : undefined;
-  const caCertificatePem =
+  const newCaCertificatePem =
     parsed.caCertificatePem === undefined || parsed.caCertificatePem === ""
       ? null
       : parseCaCertificatePem(parsed.caCertificatePem);
@@ -401,7 +402,9 @@ export async function connectTenantToGraph(
       certificateExpiresAt: secretColumns.certificateExpiresAt,
       authorityHost: parsed.authorityHost ?? DEFAULT_AUTHORITY_HOST,
       graphBaseUrl: parsed.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL,
-      caCertificatePem,
+      // Absent: keep the stored CA certificate; "": trust none.
+      caCertificatePem:
+        parsed.caCertificatePem === undefined ? (existing?.caCertificatePem ?? null) : newCaCertificatePem,
       // A changed connection has not been tested yet.
       lastTestResult: null,
       lastTestedAt: null,

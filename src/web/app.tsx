@@ -23,6 +23,7 @@ import { homeRoutes } from "./routes/home.js";
 import { notificationsRoutes, unreadNotificationsMiddleware } from "./routes/notifications.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { reviewsRoutes } from "./routes/reviews.js";
+import { tenantConnectionsRoutes } from "./routes/tenant-connections.js";
 import { RunEventHub } from "./run-event-hub.js";
 import { ErrorPage } from "./views/layout.js";
 import { PROGRESS_STYLES } from "./views/progress-view.js";
@@ -70,6 +71,7 @@ export function createApp(deps: WebDeps) {
   app.route("/", baselinesRoutes(deps));
   app.route("/", notificationsRoutes(deps));
   app.route("/", reviewsRoutes(deps));
+  app.route("/", tenantConnectionsRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
 
   app.notFound((c) =>

@@ -17,6 +17,13 @@ import { type Capability, ROLE_CAPABILITIES, type Role } from "../access/capabil
 import { baselineSnapshots, driftFindings } from "../db/schema.js";
 
 const WORKSPACE = { name: "Contoso MSP", slug: "contoso" };
+/** Connection fields of the Graph connection rows: a closed local port, so a connection test fails fast. */
+const GRAPH_CONNECTION = {
+  entraTenantId: "5f1d3c2b-0a9e-4d8c-b7a6-1e2f3a4b5c6d",
+  clientId: "6a2e4d3c-1b0f-4e9d-a8b7-2f3a4b5c6d7e",
+  authorityHost: "https://127.0.0.1:9",
+  graphBaseUrl: "https://127.0.0.1:9",
+};
 
 /**
  * Who may use a route:
@@ -211,6 +218,53 @@ const ROUTES: readonly RouteCase[] = [
     ok: 303,
     url: (s) => `/notifications/${s.notificationId}/read`,
     form: () => ({}),
+  },
+  // Graph connection (an app registration; the hosts are a closed local port, so a test fails fast and offline)
+  {
+    method: "GET",
+    path: "/w/:workspaceSlug/tenants/:tenantId/graph-connection",
+    access: "tenants.manage",
+    ok: 200,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/graph-connection`,
+  },
+  {
+    method: "POST",
+    path: "/w/:workspaceSlug/tenants/:tenantId/graph-connection",
+    access: "tenants.manage",
+    ok: 303,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/graph-connection`,
+    form: () => ({ ...GRAPH_CONNECTION, credentialKind: "client_secret", clientSecret: "table-secret-value-1" }),
+  },
+  {
+    method: "POST",
+    path: "/w/:workspaceSlug/tenants/:tenantId/graph-connection/test",
+    access: "tenants.manage",
+    ok: 303,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/graph-connection/test`,
+    form: () => ({}),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/tenants/:tenantId/graph-connection",
+    access: "tenants.manage",
+    ok: 200,
+    url: (s) => `/api/v1/tenants/${s.tenantId}/graph-connection`,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/tenants/:tenantId/graph-connection",
+    access: "tenants.manage",
+    ok: [200, 201],
+    url: (s) => `/api/v1/tenants/${s.tenantId}/graph-connection`,
+    json: () => ({ ...GRAPH_CONNECTION, clientSecret: "table-secret-value-2" }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/tenants/:tenantId/graph-connection/test",
+    access: "tenants.manage",
+    ok: 200,
+    url: (s) => `/api/v1/tenants/${s.tenantId}/graph-connection/test`,
+    json: () => ({}),
   },
   // JSON API
   {

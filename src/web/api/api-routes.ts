@@ -34,6 +34,7 @@ import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews
 import { OPERATOR_ERRORS, OperatorError } from "../../shared/operator-error.js";
 import { requireOperator } from "../require-operator.js";
 import { DEFAULT_CHROMIUM_PATH, respondWithExport, toReviewExport } from "../review-export.js";
+import { addGraphConnectionApiRoutes } from "../routes/tenant-connections.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 import { ApiInputError, parseInput, parseJsonBody } from "./api-input.js";
 import {
@@ -406,6 +407,8 @@ export function apiRoutes(deps: WebDeps) {
     );
     return c.json(toStartResponse(deps, started, workspace), started.created ? 202 : 200);
   });
+
+  addGraphConnectionApiRoutes(api, deps);
 
   // Unknown API paths answer in JSON too, instead of falling through to the HTML 404 page.
   api.all("*", () => {

@@ -26,8 +26,13 @@ import {
   tokenInfoSchema,
   workspaceSchema,
 } from "./api-schemas.js";
+import {
+  graphConnectionBodySchema,
+  graphConnectionResponseSchema,
+  graphConnectionTestResponseSchema,
+} from "./graph-connection-schemas.js";
 
-type Method = "get" | "post" | "delete";
+type Method = "get" | "post" | "put" | "delete";
 
 /** One documented operation. `path` uses OpenAPI's `{param}` form, relative to /api/v1. */
 export interface ApiOperation {
@@ -222,6 +227,41 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       },
     },
     errors: [400, 403, 404, 409, 413],
+  },
+  {
+    method: "get",
+    path: "/tenants/{tenantId}/graph-connection",
+    operationId: "getGraphConnection",
+    summary: "The tenant's Microsoft Graph connection (app registration), without any secret material.",
+    capability: "tenants.manage",
+    responses: { 200: { description: "The connection.", schema: graphConnectionResponseSchema } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "put",
+    path: "/tenants/{tenantId}/graph-connection",
+    operationId: "putGraphConnection",
+    summary:
+      "Connect the tenant to Microsoft Graph with an app registration, or replace its connection; the tenant's evidence source becomes Graph. The client secret or private key is write-only (stored encrypted, never returned); without one, the stored credential of the same app registration is kept.",
+    capability: "tenants.manage",
+    body: graphConnectionBodySchema,
+    responses: {
+      200: { description: "Replaced.", schema: graphConnectionResponseSchema },
+      201: { description: "Connected.", schema: graphConnectionResponseSchema },
+    },
+    errors: [400, 403, 404, 413],
+  },
+  {
+    method: "post",
+    path: "/tenants/{tenantId}/graph-connection/test",
+    operationId: "testGraphConnection",
+    summary:
+      "Sign in with the app registration and read one device configuration; the operator-safe result is stored on the connection.",
+    capability: "tenants.manage",
+    responses: {
+      200: { description: "The outcome (ok false is still a 200).", schema: graphConnectionTestResponseSchema },
+    },
+    errors: [403, 404, 409],
   },
   {
     method: "get",

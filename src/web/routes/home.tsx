@@ -111,6 +111,15 @@ export function homeRoutes(deps: WebDeps) {
             <a href="/">{workspace.name}</a> › <span>{tenant.name}</span>
           </nav>
           <h1>{tenant.name}</h1>
+          {access.can("tenants.manage") ? (
+            <p>
+              <a href={`${tenantShellUrl(workspace.slug, tenant.id)}/graph-connection`} data-graph-connection-link>
+                {tenant.evidenceSource?.kind === "graph"
+                  ? "Microsoft Graph connection"
+                  : "Connect with an app registration"}
+              </a>
+            </p>
+          ) : null}
           <nav class="tenant-nav" aria-label={`${tenant.name} pages`}>
             <a href={`${tenantShellUrl(workspace.slug, tenant.id)}/reviews`}>Reviews</a>
           </nav>
