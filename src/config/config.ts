@@ -39,6 +39,19 @@ const envSchema = z.object({
   TENANTPILOT_SERVER: z.string().min(1).optional(),
   /** API token for TENANTPILOT_SERVER (like `--token`). */
   TENANTPILOT_TOKEN: z.string().min(1).optional(),
+  /**
+   * Most HTTP requests to Microsoft Graph one tenant may have in flight at once, across every run in
+   * the process (a `$batch` of up to 20 requests counts as one). (Default: 4)
+   */
+  GRAPH_MAX_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(1).max(64).default(4),
+  /** Most HTTP requests to Microsoft Graph all tenants together may have in flight at once. (Default: 16) */
+  GRAPH_MAX_IN_FLIGHT_TOTAL: z.coerce.number().int().min(1).max(512).default(16),
+  /** Retries of a throttled (429) or failed (5xx) Graph request before its policy kind is unreadable. (Default: 5) */
+  GRAPH_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /** First backoff when Graph sends no Retry-After, ms; doubled per retry, with jitter. (Default: 1000) */
+  GRAPH_RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  /** Longest single wait before a Graph retry, ms; a longer Retry-After gives the request up. (Default: 60000) */
+  GRAPH_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
   /** Chromium executable that prints review PDF exports. (Default: /usr/bin/chromium, Debian's package) */
   CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
   /**
@@ -131,6 +144,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     server: e.TENANTPILOT_SERVER,
     serverToken: e.TENANTPILOT_TOKEN,
+    /** Per-tenant fair limit of in-flight Graph requests (graph/graph-throttle.ts TenantRequestLimiter). */
+    graphMaxInFlightPerTenant: e.GRAPH_MAX_IN_FLIGHT_PER_TENANT,
+    graphMaxInFlightTotal: e.GRAPH_MAX_IN_FLIGHT_TOTAL,
+    /** Graph retry policy (graph/graph-throttle.ts GraphRetryPolicy). */
+    graphRetryPolicy: Object.freeze({
+      maxRetries: e.GRAPH_MAX_RETRIES,
+      baseDelayMs: e.GRAPH_RETRY_BASE_DELAY_MS,
+      maxDelayMs: e.GRAPH_RETRY_MAX_DELAY_MS,
+    }),
     chromiumPath: e.CHROMIUM_PATH,
     /** Credential encryption keys, current first; empty when TENANTPILOT_SECRET_KEYS is unset. */
     secretKeys: Object.freeze([...e.TENANTPILOT_SECRET_KEYS]),

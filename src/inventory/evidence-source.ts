@@ -58,11 +58,36 @@ export interface GraphEvidenceDeps {
   keyRing?: KeyRing;
 }
 
+/**
+ * Graph deps from configuration (`GRAPH_*` keys, config/config.ts) and the credential key ring.
+ * Build it once per process (the composition root) and hand it to every worker's task list: the
+ * limiter is only fair when all runs of the process share it.
+ */
+export function createGraphEvidenceDeps(
+  config: {
+    graphMaxInFlightPerTenant: number;
+    graphMaxInFlightTotal: number;
+    graphRetryPolicy: GraphRetryPolicy;
+  },
+  keyRing?: KeyRing,
+): GraphEvidenceDeps {
+  return {
+    limiter: new TenantRequestLimiter({
+      maxInFlightPerTenant: config.graphMaxInFlightPerTenant,
+      maxInFlightTotal: config.graphMaxInFlightTotal,
+    }),
+    retryPolicy: config.graphRetryPolicy,
+    ...(keyRing ? { keyRing } : {}),
+  };
+}
+
 let processGraphDeps: GraphEvidenceDeps | undefined;
 
 /**
- * The process-wide Graph deps with default limits, for callers that were given none: every run in
- * the process shares its limiter, which is what makes the per-tenant budget fair.
+ * The process-wide Graph deps with default limits and no key ring, for callers that were given
+ * none: every run in the process shares its limiter. Without a key ring a stored connection cannot
+ * be decrypted (`credential_key_missing`), so the composition root should pass
+ * {@link createGraphEvidenceDeps} instead.
  */
 export function getProcessGraphEvidenceDeps(): GraphEvidenceDeps {
   processGraphDeps ??= {
