@@ -11,12 +11,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApiToken } from "../src/access/authentication.js";
 import type { Database } from "../src/db/database.js";
 import type { RunOutcome } from "../src/operations/run-record.js";
-import type { RunService } from "../src/operations/run-service.js";
 import { currentMonthPeriod, previousMonthPeriod } from "../src/reviews/review-period.js";
 import { dbTest } from "./db-test.js";
 import { type E2eApp, type SeededOperator, seedOperator, startWebApp } from "./e2e/browser.js";
 import { createTestRunService, seedTenant } from "./factories.js";
-import { seedTenantReview } from "./review-seed.js";
+import { seedCompletedRuns, seedTenantReview } from "./review-seed.js";
 
 const REPO = path.resolve(import.meta.dirname, "..");
 
@@ -46,35 +45,6 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
       resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }),
     );
   });
-}
-
-/** Completed runs of a tenant, one per outcome given, with no job left for a worker. */
-async function seedCompletedRuns(
-  database: Database,
-  runs: RunService,
-  input: { workspaceId: string; tenantId: string; outcomes: RunOutcome[] },
-): Promise<void> {
-  for (const [index, outcome] of input.outcomes.entries()) {
-    const { run } = await runs.startRun(
-      {
-        workspaceId: input.workspaceId,
-        tenantId: input.tenantId,
-        type: "baseline_compare",
-        initiatorUserId: null,
-        initiatorLabel: "cli",
-        identityKey: `baseline_compare:seed-${index}-${input.tenantId}`,
-        inputs: {},
-      },
-      3,
-    );
-    await database.pool.query("delete from graphile_worker._private_jobs where payload->>'runId' = $1", [run.id]);
-    await runs.completeRun(
-      { runId: run.id, attempt: "any" },
-      outcome === "succeeded" || outcome === "partially_succeeded"
-        ? { outcome, result: {} }
-        : { outcome, failure: { code: "evidence_source_unreachable", message: "x", diagnostics: "" } },
-    );
-  }
 }
 
 /** The "local" workspace the CLI acts in, after its first command. */

@@ -6,8 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Database } from "../src/db/database.js";
+import type { RunOutcome } from "../src/operations/run-record.js";
 import type { RunService } from "../src/operations/run-service.js";
 import { parseReviewPeriod } from "../src/reviews/review-period.js";
+import { OPERATOR_ERRORS } from "../src/shared/operator-error.js";
 import { buildReviewSections } from "./review-fixture.js";
 
 /** The stored review's id, its compose run and its period. */
@@ -90,4 +92,43 @@ export async function seedTenantReview(
     );
   }
   return { reviewId: review.rows[0]?.id ?? "", runId: compose.id, periodKey: period.key, periodLabel: period.label };
+}
+
+/**
+ * Completed baseline compares of a tenant, one per outcome given (completed now), with no job left
+ * for a worker: the operations an evidence snapshot of the current period counts.
+ */
+export async function seedCompletedRuns(
+  database: Database,
+  runs: RunService,
+  input: { workspaceId: string; tenantId: string; outcomes: RunOutcome[] },
+): Promise<void> {
+  for (const [index, outcome] of input.outcomes.entries()) {
+    const { run } = await runs.startRun(
+      {
+        workspaceId: input.workspaceId,
+        tenantId: input.tenantId,
+        type: "baseline_compare",
+        initiatorUserId: null,
+        initiatorLabel: "cli",
+        identityKey: `baseline_compare:seed-${index}-${input.tenantId}`,
+        inputs: {},
+      },
+      3,
+    );
+    await database.pool.query("delete from graphile_worker._private_jobs where payload->>'runId' = $1", [run.id]);
+    await runs.completeRun(
+      { runId: run.id, attempt: "any" },
+      outcome === "succeeded" || outcome === "partially_succeeded"
+        ? { outcome, result: {} }
+        : {
+            outcome,
+            failure: {
+              code: "evidence_source_unreachable",
+              message: OPERATOR_ERRORS.evidence_source_unreachable,
+              diagnostics: "seeded",
+            },
+          },
+    );
+  }
 }
