@@ -27,7 +27,7 @@ export interface WebDeps {
   keyRing?: KeyRing;
   /** True behind TLS (sets the Secure cookie flag). (Default: false) */
   secureCookies?: boolean;
-  /** The Chromium that renders review PDF exports. (Default: "/usr/bin/chromium", Debian's package) */
+  /** The Chromium that renders review PDF exports (config CHROMIUM_PATH). (Default: "/usr/bin/chromium", Debian's package) */
   chromiumPath?: string;
 }
 

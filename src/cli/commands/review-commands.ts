@@ -17,7 +17,7 @@ import { startReviewCompose } from "../../reviews/review-runs.js";
 import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import { toApiReviewSummary } from "../../web/api/api-schemas.js";
-import { DEFAULT_CHROMIUM_PATH, type ReviewExportFormat, toReviewExport } from "../../web/review-export.js";
+import { type ReviewExportFormat, toReviewExport } from "../../web/review-export.js";
 import type { ApiReview, ApiReviewSummary, ApiRun, ApiStartResponse } from "../api-client.js";
 import type { CliContext } from "../cli-context.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -262,7 +262,7 @@ export async function reviewsExport(ctx: CliContext, reviewId: string, options: 
   if (options.format === "pdf" && options.output === undefined && process.stdout.isTTY) {
     writeExport(ctx.say, ctx.emit, review.id, options, ""); // refuses before rendering
   }
-  const exported = await toReviewExport(review, options.format, { chromiumPath: DEFAULT_CHROMIUM_PATH });
+  const exported = await toReviewExport(review, options.format, { chromiumPath: ctx.runtime.config.chromiumPath });
   writeExport(ctx.say, ctx.emit, review.id, options, exported.body);
   return EXIT_OK;
 }

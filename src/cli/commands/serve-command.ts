@@ -41,6 +41,7 @@ export async function serveCommand(
     staleAfterMs: config.staleAfterMs,
     secureCookies: config.secureCookies,
     keyRing: ctx.runtime.keyRing,
+    chromiumPath: config.chromiumPath,
   });
   const server = serve({ fetch: app.fetch, hostname: config.webHost, port: config.webPort });
   await new Promise<void>((resolve, reject) => {
