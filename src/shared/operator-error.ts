@@ -27,7 +27,8 @@ export const OPERATOR_ERRORS = {
   csrf_failed: "This form has expired or did not come from TenantPilot. Reload the page and try again.",
   payload_too_large: "The request is too large.",
   review_not_ready: "This review is still a draft: it can be exported once it is ready.",
-  pdf_export_unavailable: "PDF export is not available on this server: Chromium is not installed or could not be started.",
+  pdf_export_unavailable:
+    "PDF export is not available on this server: Chromium is not installed or could not be started.",
   internal_error: "The operation failed unexpectedly. The details were recorded.",
   credential_key_missing:
     "Stored credentials cannot be used: no encryption key is configured for them. Set TENANTPILOT_SECRET_KEYS.",
