@@ -52,6 +52,19 @@ const envSchema = z.object({
   GRAPH_RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
   /** Longest single wait before a Graph retry, ms; a longer Retry-After gives the request up. (Default: 60000) */
   GRAPH_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
+  /**
+   * Port of the demo's local Graph simulator (`serve --demo-data`, `tenantpilot demo`): fixed, so a
+   * saved connection to it keeps working across restarts; below 32768 (STACK.md G10). (Default: 25443)
+   */
+  TENANTPILOT_DEMO_GRAPH_PORT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(65535)
+    .refine((port) => port < 32768 || port > 60999, {
+      message: "must lie outside the ephemeral range 32768-60999 (STACK.md G10)",
+    })
+    .default(25443),
   /** Chromium executable that prints review PDF exports. (Default: /usr/bin/chromium, Debian's package) */
   CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
   /**
@@ -154,6 +167,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDelayMs: e.GRAPH_RETRY_MAX_DELAY_MS,
     }),
     chromiumPath: e.CHROMIUM_PATH,
+    /** Fixed port of the demo's Graph simulator (cli/demo-graph.ts). */
+    demoGraphPort: e.TENANTPILOT_DEMO_GRAPH_PORT,
     /** Credential encryption keys, current first; empty when TENANTPILOT_SECRET_KEYS is unset. */
     secretKeys: Object.freeze([...e.TENANTPILOT_SECRET_KEYS]),
   });

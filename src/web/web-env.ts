@@ -29,6 +29,28 @@ export interface WebDeps {
   secureCookies?: boolean;
   /** The Chromium that renders review PDF exports (config CHROMIUM_PATH). (Default: "/usr/bin/chromium", Debian's package) */
   chromiumPath?: string;
+  /**
+   * The demo's local Graph simulator (`serve --demo-data`), when it runs: its tenant's connect page
+   * shows these values and fills the form with them. (Default: none)
+   */
+  demoGraph?: DemoGraphConnectValues;
+}
+
+/**
+ * What connects the demo's Graph tenant to the local simulator. Demo values only: the client secret
+ * opens nothing but that simulator, so the page may show it.
+ */
+export interface DemoGraphConnectValues {
+  /** The simulated Entra tenant: the connect page of the tenant with this Entra tenant id shows the box. */
+  entraTenantId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+  graphBaseUrl: string;
+  /** The simulator's certificate (PEM), the CA to trust for it. */
+  caCertificatePem: string;
+  /** Where the certificate is on disk, for `--ca-file`. */
+  caFile: string;
 }
 
 /** Hono env: `c.var.operator` is set by the session middleware when someone is signed in. */

@@ -3,15 +3,26 @@
  * Ctrl+C. The first start creates an administrator and prints its password once.
  * @module
  */
+import path from "node:path";
 import { serve } from "@hono/node-server";
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from "../../access/authentication.js";
 import { ensureWorkspace } from "../../access/workspaces.js";
 import { findLatestSnapshot } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture } from "../../baselines/baseline-runs.js";
+import { loadConfig } from "../../config/config.js";
 import { RunChangeListener } from "../../operations/run-events.js";
 import { createApp } from "../../web/app.js";
 import { type CliContext, DEFAULT_WORKSPACE } from "../cli-context.js";
-import { seedDemoData } from "../demo-data.js";
+import { type DemoData, seedDemoData } from "../demo-data.js";
+import {
+  addDemoGraphTenant,
+  type DemoGraph,
+  type DemoGraphUnavailable,
+  describeDemoGraph,
+  isDemoGraphUnavailable,
+  type ShellSettings,
+  startDemoGraph,
+} from "../demo-graph.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { untilShutdown } from "../shutdown.js";
 import { startLocalWorker } from "./operations-commands.js";
@@ -26,6 +37,30 @@ export async function serveCommand(
     await ensureWorkspace(database.db, { ...DEFAULT_WORKSPACE, memberUserId: userId, role: "owner" });
   });
   const demo = options.demoData ? await seedDemoData(ctx) : undefined;
+  // The demo's Graph tenant, served by a local Graph simulator for as long as this process runs.
+  const demoGraph: DemoGraph | DemoGraphUnavailable | undefined = demo
+    ? await startDemoGraph({ dataDir: config.dataDir, port: config.demoGraphPort, demoTenants: demo.tenants })
+    : undefined;
+  try {
+    return await serveWith(ctx, options, { admin, demo, demoGraph });
+  } finally {
+    if (demoGraph !== undefined && !isDemoGraphUnavailable(demoGraph)) await demoGraph.close();
+  }
+}
+
+async function serveWith(
+  ctx: CliContext,
+  options: { withWorker?: boolean },
+  started: {
+    admin: Awaited<ReturnType<typeof ensureFirstAdmin>>;
+    demo: DemoData | undefined;
+    demoGraph: DemoGraph | DemoGraphUnavailable | undefined;
+  },
+): Promise<number> {
+  const { admin, demo, demoGraph } = started;
+  const { config, database } = ctx.runtime;
+  const runningDemoGraph = demoGraph === undefined || isDemoGraphUnavailable(demoGraph) ? undefined : demoGraph;
+  const demoGraphTenant = runningDemoGraph ? await addDemoGraphTenant(database.db, ctx.workspace.id) : undefined;
   // One LISTEN connection per process, shared by every browser's /events stream (DESIGN.md §7).
   const runChanges = new RunChangeListener(database.connectionString, {
     onError: (error) => ctx.runtime.logger.warn({ err: error }, "run change listener: connection lost; reconnecting"),
@@ -42,6 +77,7 @@ export async function serveCommand(
     secureCookies: config.secureCookies,
     keyRing: ctx.runtime.keyRing,
     chromiumPath: config.chromiumPath,
+    ...(runningDemoGraph ? { demoGraph: runningDemoGraph } : {}),
   });
   const server = serve({ fetch: app.fetch, hostname: config.webHost, port: config.webPort });
   await new Promise<void>((resolve, reject) => {
@@ -61,6 +97,11 @@ export async function serveCommand(
       ctx.say(`Capturing the demo baseline in the background (run ${run.id}).`);
     }
   }
+  if (demoGraph !== undefined && isDemoGraphUnavailable(demoGraph)) ctx.say(demoGraph.unavailable);
+  if (runningDemoGraph) {
+    for (const line of describeDemoGraph(runningDemoGraph, demoGraphTenant?.connection, shellSettings(ctx)))
+      ctx.say(line);
+  }
   if (admin) {
     ctx.say(`First start: sign in as ${admin.email} with password ${admin.password}`);
     ctx.say("(This password is shown only now; `npx tenantpilot admin reset-password` makes a new one.)");
@@ -76,4 +117,15 @@ export async function serveCommand(
   await closed;
   await runChanges.stop();
   return EXIT_OK;
+}
+
+/** What another shell must set to reach this process's embedded database (only what differs from the defaults). */
+function shellSettings(ctx: CliContext): ShellSettings {
+  const { config } = ctx.runtime;
+  if (config.databaseUrl !== undefined) return {};
+  const defaults = loadConfig({});
+  return {
+    ...(config.dataDir === path.resolve(defaults.dataDir) ? {} : { dataDir: config.dataDir }),
+    ...(config.embeddedPgPort === defaults.embeddedPgPort ? {} : { pgPort: config.embeddedPgPort }),
+  };
 }
