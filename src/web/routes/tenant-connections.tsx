@@ -28,7 +28,7 @@ import { graphConnectionBodySchema, toGraphConnectionInput } from "../api/graph-
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
 import { Layout } from "../views/layout.js";
-import type { AppEnv, WebDeps } from "../web-env.js";
+import type { AppEnv, DemoGraphConnectValues, WebDeps } from "../web-env.js";
 import { tenantShellUrl } from "./home.js";
 
 /** URL of a tenant's Graph connection page. */
@@ -48,6 +48,8 @@ const PAGE_STYLES = `
 .test-result{padding:.5rem .75rem;border-radius:.25rem;margin:.5rem 0}
 .test-result[data-ok="true"]{background:#dcfce7}
 .test-result[data-ok="false"]{background:#fef3c7}
+.demo-graph{border:1px dashed #6366f1;background:#eef2ff;border-radius:.375rem;padding:.5rem .75rem;margin:.75rem 0}
+.demo-graph h2{margin:.25rem 0}
 `;
 
 /** Form fields echoed back after a refused save: never the secret, the certificate or its key. */
@@ -142,17 +144,75 @@ function ConnectionSummary({ connection }: { connection: GraphConnection }) {
   );
 }
 
+/** The demo's Graph simulator values for its tenant, and the button that fills the form with them. */
+function DemoGraphBox({ demo, url }: { demo: DemoGraphConnectValues; url: string }) {
+  return (
+    <aside class="demo-graph" data-demo-graph aria-labelledby="demo-graph-title">
+      <h2 id="demo-graph-title">Demo Graph simulator</h2>
+      <p>
+        This TenantPilot was started with its demo data and runs a local Microsoft Graph simulator that serves this
+        tenant to a demo app registration. Connect with these values, no Entra tenant needed. They are demo values: they
+        open only the simulator on this machine.
+      </p>
+      <dl>
+        <dt>Entra tenant id</dt>
+        <dd>
+          <code>{demo.entraTenantId}</code>
+        </dd>
+        <dt>Client id</dt>
+        <dd>
+          <code>{demo.clientId}</code>
+        </dd>
+        <dt>Client secret</dt>
+        <dd>
+          <code>{demo.clientSecret}</code>
+        </dd>
+        <dt>Authority host</dt>
+        <dd>
+          <code>{demo.authorityHost}</code>
+        </dd>
+        <dt>Graph base URL</dt>
+        <dd>
+          <code>{demo.graphBaseUrl}</code>
+        </dd>
+        <dt>CA certificate</dt>
+        <dd>
+          the simulator's certificate, <code>{demo.caFile}</code>
+        </dd>
+      </dl>
+      <form method="get" action={url}>
+        <input type="hidden" name="demo" value="1" />
+        <button type="submit" data-demo-graph-fill>
+          Fill in the demo values
+        </button>
+      </form>
+    </aside>
+  );
+}
+
 function ConnectForm({
   action,
   csrfToken,
   connection,
   values,
+  demoPrefill,
 }: {
   action: string;
   csrfToken: string;
   connection: GraphConnection | undefined;
   values: FormValues;
+  /** The demo simulator's values, secret and CA included (demo only: they open nothing else). */
+  demoPrefill?: DemoGraphConnectValues | undefined;
 }) {
+  if (demoPrefill) {
+    values = {
+      entraTenantId: demoPrefill.entraTenantId,
+      clientId: demoPrefill.clientId,
+      credentialKind: "client_secret",
+      authorityHost: demoPrefill.authorityHost,
+      graphBaseUrl: demoPrefill.graphBaseUrl,
+    };
+  }
   const kind = values.credentialKind ?? (connection ? "keep" : "client_secret");
   const authorityHost = values.authorityHost ?? connection?.authorityHost ?? DEFAULT_AUTHORITY_HOST;
   const graphBaseUrl = values.graphBaseUrl ?? connection?.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL;
@@ -194,7 +254,14 @@ function ConnectForm({
           secret
         </label>
         <label>
-          Client secret <input type="password" name="clientSecret" autocomplete="new-password" maxlength={1000} />
+          Client secret{" "}
+          <input
+            type="password"
+            name="clientSecret"
+            autocomplete="new-password"
+            maxlength={1000}
+            value={demoPrefill?.clientSecret}
+          />
         </label>
         <label>
           <input
@@ -212,7 +279,7 @@ function ConnectForm({
           or paste it <textarea name="certificatePem" rows={6} spellcheck={false}></textarea>
         </label>
       </fieldset>
-      <details>
+      <details open={demoPrefill !== undefined}>
         <summary>Advanced: national clouds, self-hosted endpoints</summary>
         <label>
           Authority host <input type="text" name="authorityHost" maxlength={500} value={authorityHost} />
@@ -222,7 +289,9 @@ function ConnectForm({
         </label>
         <label>
           CA certificate to trust for these hosts (PEM; leave empty for Microsoft's clouds)
-          <textarea name="caCertificatePem" rows={4} spellcheck={false}></textarea>
+          <textarea name="caCertificatePem" rows={4} spellcheck={false}>
+            {demoPrefill?.caCertificatePem ?? ""}
+          </textarea>
         </label>
         {connection?.trustsCustomCa ? (
           <label>
@@ -258,13 +327,15 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
   async function renderPage(
     c: Context<AppEnv>,
     context: Awaited<ReturnType<typeof tenantForManage>>,
-    options: { error?: string; values?: FormValues; saved?: boolean } = {},
+    options: { error?: string; values?: FormValues; saved?: boolean; demoPrefill?: boolean } = {},
     status: 200 | 400 | 409 | 500 = 200,
   ) {
     const { operator, tenant, workspace } = context;
     const connection = await findGraphConnection(deps.db, tenant.id);
     const url = graphConnectionUrl(workspace.slug, tenant.id);
     const csrfToken = c.var.csrfToken ?? "";
+    const demo = demoGraphFor(deps, tenant);
+    const demoPrefill = options.demoPrefill && demo !== undefined ? demo : undefined;
     return c.html(
       <Layout title={`${tenant.name} · Microsoft Graph`} operator={operator} csrfToken={c.var.csrfToken}>
         <style>{raw(PAGE_STYLES)}</style>
@@ -296,6 +367,12 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
               Connection saved.
             </p>
           ) : null}
+          {demo ? <DemoGraphBox demo={demo} url={url} /> : null}
+          {demoPrefill ? (
+            <p role="status" data-demo-graph-filled>
+              The form below holds the demo values: save the connection, then test it.
+            </p>
+          ) : null}
           {options.error ? (
             <p class="form-error" role="alert">
               {options.error}
@@ -317,7 +394,13 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
               <h2>Replace the connection</h2>
             </>
           ) : null}
-          <ConnectForm action={url} csrfToken={csrfToken} connection={connection} values={options.values ?? {}} />
+          <ConnectForm
+            action={url}
+            csrfToken={csrfToken}
+            connection={connection}
+            values={options.values ?? {}}
+            demoPrefill={demoPrefill}
+          />
         </section>
       </Layout>,
       status,
@@ -327,7 +410,7 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
   return new Hono<AppEnv>()
     .get("/w/:workspaceSlug/tenants/:tenantId/graph-connection", async (c) => {
       const context = await tenantForManage(c);
-      return renderPage(c, context, { saved: c.req.query("saved") === "1" });
+      return renderPage(c, context, { saved: c.req.query("saved") === "1", demoPrefill: c.req.query("demo") === "1" });
     })
     .post("/w/:workspaceSlug/tenants/:tenantId/graph-connection", async (c) => {
       const context = await tenantForManage(c);
@@ -355,6 +438,13 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
       if (c.req.header("hx-request") === "true") return c.html(<TestResult outcome={outcome} />);
       return c.redirect(graphConnectionUrl(context.workspace.slug, context.tenant.id), 303);
     });
+}
+
+/** The demo simulator's values when this tenant is the one it serves (same Entra tenant id). */
+function demoGraphFor(deps: WebDeps, tenant: { entraTenantId: string | null }): DemoGraphConnectValues | undefined {
+  const demo = deps.demoGraph;
+  if (demo === undefined || tenant.entraTenantId === null) return undefined;
+  return tenant.entraTenantId.toLowerCase() === demo.entraTenantId.toLowerCase() ? demo : undefined;
 }
 
 function requireKeyRing(deps: WebDeps): KeyRing {
