@@ -5,6 +5,7 @@
  * @module
  */
 import { runDriftEngineBench } from "./drift-engine.bench.js";
+import { runGraphCaptureBench } from "./graph-capture.bench.js";
 import { runRunLifecycleBench } from "./run-lifecycle.bench.js";
 import { runShellQueryBench } from "./shell-query.bench.js";
 import { runSseDeliveryBench } from "./sse-delivery.bench.js";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   "run-lifecycle": runRunLifecycleBench,
   "sse-delivery": runSseDeliveryBench,
   "shell-query": runShellQueryBench,
+  "graph-capture": runGraphCaptureBench,
 };
 
 async function main(selected: string[]): Promise<void> {

@@ -357,8 +357,10 @@ describe.skipIf(!corpusPresent)("baseline capture and compare through Microsoft 
       for (const page of listPages) requestsPerPage.set(page, (requestsPerPage.get(page) ?? 0) + 1);
       // Every page recorded before the interruption was requested exactly once over both attempts.
       for (const page of listPagesBefore.slice(0, pagesAtKill)) expect(requestsPerPage.get(page)).toBe(1);
-      // Only the page in progress (and the one read ahead) can have been requested twice.
-      expect([...requestsPerPage.values()].filter((count) => count > 1).length).toBeLessThanOrEqual(2);
+      // Only pages whose items were still being completed at the interruption (at most 3 at once,
+      // plus the one being listed) can have been requested twice, and none more often.
+      expect([...requestsPerPage.values()].filter((count) => count > 1).length).toBeLessThanOrEqual(4);
+      expect(Math.max(...requestsPerPage.values())).toBeLessThanOrEqual(2);
       expect(requestsPerPage.size).toBe(6); // 51 policies, 10 per page
       const items = await database.db.execute(sql`select i.source_file, i.run_attempt from evidence_capture_items i
       join evidence_captures c on c.id = i.capture_id where c.run_id = ${compareRunId}`);

@@ -14,6 +14,7 @@ import type { GraphClient, GraphResponse } from "./graph-client.js";
 import {
   type CollectionRead,
   type GraphCollectionEndpoint,
+  type PerItemRead,
   toCollectionReads,
   toFirstPagePath,
 } from "./graph-endpoints.js";
@@ -224,15 +225,26 @@ type PageResult =
   | { ok: true; items: unknown[]; nextLink: string | undefined; count: number | undefined }
   | { ok: false; reason: GraphUnreadableReason; detail: string };
 
-/** Page one collection to its end (or until it cannot be read), completing each page's items. */
+/** Pages of one collection whose items are being completed at once (bounds memory, keeps checkpoints close). */
+const PAGES_IN_PROGRESS = 3;
+
+/**
+ * Page one collection to its end (or until it cannot be read). Pages are listed one after the other
+ * (each nextLink comes from the page before), while the items of up to {@link PAGES_IN_PROGRESS}
+ * pages are completed at once; checkpoints still advance page by page, in order, each after every
+ * entry of the pages it covers was emitted.
+ */
 async function readCollection(context: ReadContext, read: CollectionRead, state: GraphCollectionState): Promise<void> {
   if (state.done) return;
   const { endpoint } = read;
-  let pending = fetchPage(context.client, state.nextLink ?? toFirstPagePath(endpoint));
-  for (;;) {
-    const page = await pending;
+  let url: string | undefined = state.nextLink ?? toFirstPagePath(endpoint);
+  let checkpoints: Promise<void> = Promise.resolve();
+  const inProgress = new Set<Promise<void>>();
+  while (url !== undefined) {
+    const page = await fetchPage(context.client, url);
     context.options.signal?.throwIfAborted();
     if (!page.ok) {
+      await checkpoints; // pages before this one are recorded first
       // The rest of this collection is unknown: say so per in-scope kind, and keep the others going.
       for (const kind of read.kinds) {
         context.emit({
@@ -251,28 +263,51 @@ async function readCollection(context: ReadContext, read: CollectionRead, state:
     }
     if (state.pagesRead === 0 && state.nextLink === undefined && page.count !== undefined) state.count = page.count;
     const nextLink = page.nextLink === undefined ? undefined : context.client.toCanonicalUrl(page.nextLink);
+    const completed = completePage(context, read, page.items);
+    const recorded = Promise.all([completed, checkpoints]).then(([pageEntries]) => {
+      state.entries += pageEntries;
+      state.pagesRead++;
+      if (page.nextLink === undefined) {
+        state.done = true;
+        delete state.nextLink;
+      } else if (nextLink !== undefined) {
+        state.nextLink = nextLink;
+      }
+      context.checkpoint();
+    });
+    checkpoints = recorded;
+    inProgress.add(recorded);
+    void recorded.then(
+      () => inProgress.delete(recorded),
+      () => inProgress.delete(recorded), // the rejection itself is awaited through `checkpoints`
+    );
     if (page.nextLink !== undefined && nextLink === undefined) {
       // A nextLink to another origin would get our bearer token: the rest of the collection is unreadable.
-      pending = Promise.resolve({
-        ok: false,
-        reason: "graph_malformed",
-        detail: "@odata.nextLink names another origin",
-      });
-    } else if (nextLink !== undefined) {
-      pending = fetchPage(context.client, nextLink); // read ahead while this page's items are completed
-    }
-    const pageEntries = await completePage(context, read, page.items);
-    state.entries += pageEntries;
-    state.pagesRead++;
-    if (page.nextLink === undefined) {
+      await checkpoints;
+      for (const kind of read.kinds) {
+        context.emit({
+          type: "entry",
+          entry: {
+            key: `${GRAPH_ENTRY_PREFIX}${kind}`,
+            result: {
+              ok: false,
+              reason: "graph_malformed",
+              detail: `${endpoint.path}: @odata.nextLink names another origin`,
+              policyKind: kind,
+            },
+          },
+        });
+      }
+      state.entries += read.kinds.length;
       state.done = true;
       delete state.nextLink;
       context.checkpoint();
       return;
     }
-    if (nextLink !== undefined) state.nextLink = nextLink;
-    context.checkpoint();
+    url = nextLink;
+    while (inProgress.size >= PAGES_IN_PROGRESS) await Promise.race(inProgress);
   }
+  await checkpoints;
 }
 
 /** GET one page; a failure after the retry budget or a malformed body is a value, not a throw. */
@@ -292,6 +327,15 @@ async function fetchPage(client: GraphClient, url: string): Promise<PageResult> 
     nextLink: parsed.value["@odata.nextLink"],
     count: parsed.value["@odata.count"],
   };
+}
+
+/** One navigation property read of one item, possibly over several pages. */
+interface NavRequest {
+  item: PageItem;
+  nav: PerItemRead;
+  /** URL below the version of the page to read next. */
+  url: string;
+  values: unknown[];
 }
 
 interface PageItem {
@@ -340,46 +384,74 @@ async function completePage(context: ReadContext, read: CollectionRead, values: 
     }
     toComplete.push(item);
   });
-  const requests = toComplete.flatMap((item) =>
-    read.perItem.map((nav) => ({ item, nav, url: `/${endpoint.path}/${item.id}/${nav.path}` })),
+  const requests: NavRequest[] = toComplete.flatMap((item) =>
+    read.perItem.map((nav) => ({ item, nav, url: `/${endpoint.path}/${item.id}/${nav.path}`, values: [] })),
   );
   const failures = new Map<PageItem, { reason: GraphUnreadableReason; detail: string }>();
   const remaining = new Map<PageItem, number>(toComplete.map((item) => [item, read.perItem.length]));
-  const settle = (item: PageItem) => {
+  const settle = (request: NavRequest, failure?: { reason: GraphUnreadableReason; detail: string }) => {
+    const { item } = request;
+    if (failure !== undefined)
+      failures.set(item, { reason: failure.reason, detail: `${request.url}: ${failure.detail}` });
+    else item.raw[request.nav.property] = request.values;
     const left = (remaining.get(item) ?? 1) - 1;
     remaining.set(item, left);
     if (left > 0) return;
-    const failure = failures.get(item);
+    const failed = failures.get(item);
     context.emit({
       type: "entry",
       entry: {
         key: item.key,
         result:
-          failure === undefined
+          failed === undefined
             ? { ok: true, raw: item.raw }
-            : { ok: false, ...failure, policyKind: item.kind, ...(item.name ? { policyName: item.name } : {}) },
+            : { ok: false, ...failed, policyKind: item.kind, ...(item.name ? { policyName: item.name } : {}) },
       },
     });
   };
-  const batches: (typeof requests)[] = [];
-  for (let i = 0; i < requests.length; i += context.batchSize) batches.push(requests.slice(i, i + context.batchSize));
+  // Each batch of up to 20 is a lane: the next pages of its navigation collections (a policy with
+  // many settings is paged too) go out as that lane's next $batch. Lanes run in parallel within the
+  // tenant's request budget.
+  const lanes: NavRequest[][] = [];
+  for (let i = 0; i < requests.length; i += context.batchSize) lanes.push(requests.slice(i, i + context.batchSize));
   await Promise.all(
-    batches.map(async (batch) => {
-      const results = await runBatch(
-        context,
-        endpoint.version,
-        batch.map((request) => request.url),
-      );
-      for (const [index, request] of batch.entries()) {
-        const result = results[index] ?? { ok: false, reason: "graph_malformed", detail: "no answer" };
-        if (result.ok) {
-          const collected = await collectNavigation(context.client, result.body);
-          if (collected.ok) request.item.raw[request.nav.property] = collected.values;
-          else failures.set(request.item, { reason: collected.reason, detail: `${request.url}: ${collected.detail}` });
-        } else {
-          failures.set(request.item, { reason: result.reason, detail: `${request.url}: ${result.detail}` });
+    lanes.map(async (lane) => {
+      let batch = lane;
+      while (batch.length > 0) {
+        const results = await runBatch(
+          context,
+          endpoint.version,
+          batch.map((request) => request.url),
+        );
+        const next: NavRequest[] = [];
+        for (const [index, request] of batch.entries()) {
+          const result = results[index] ?? { ok: false, reason: "graph_malformed", detail: "no answer" };
+          if (!result.ok) {
+            settle(request, result);
+            continue;
+          }
+          const page = pageSchema.safeParse(typeof result.body === "string" ? safeJsonParse(result.body) : result.body);
+          if (!page.success) {
+            settle(request, {
+              reason: "graph_malformed",
+              detail: `not a collection: ${page.error.message.slice(0, 300)}`,
+            });
+            continue;
+          }
+          request.values.push(...page.data.value);
+          const nextLink = page.data["@odata.nextLink"];
+          if (nextLink === undefined) {
+            settle(request);
+            continue;
+          }
+          const nextUrl = toBatchUrl(context.client, nextLink, endpoint.version);
+          if (nextUrl === undefined) {
+            settle(request, { reason: "graph_malformed", detail: "@odata.nextLink names another origin or version" });
+            continue;
+          }
+          next.push({ ...request, url: nextUrl });
         }
-        settle(request.item);
+        batch = next;
       }
     }),
   );
@@ -472,29 +544,13 @@ async function runBatch(context: ReadContext, version: string, urls: readonly st
   return results.map((result) => result ?? { ok: false, reason: "graph_malformed", detail: "$batch: no answer" });
 }
 
-/**
- * The values of a navigation property answer (`{ value: [...] }`), following its own
- * `@odata.nextLink` (a policy with very many settings is paged too).
- */
-async function collectNavigation(
-  client: GraphClient,
-  body: unknown,
-): Promise<{ ok: true; values: unknown[] } | { ok: false; reason: GraphUnreadableReason; detail: string }> {
-  let page = pageSchema.safeParse(typeof body === "string" ? safeJsonParse(body) : body);
-  const values: unknown[] = [];
-  for (;;) {
-    if (!page.success)
-      return { ok: false, reason: "graph_malformed", detail: `not a collection: ${page.error.message.slice(0, 300)}` };
-    values.push(...page.data.value);
-    const next = page.data["@odata.nextLink"];
-    if (next === undefined) return { ok: true, values };
-    const result = await fetchPage(client, next);
-    if (!result.ok) return result;
-    page = pageSchema.safeParse({
-      value: result.items,
-      ...(result.nextLink ? { "@odata.nextLink": result.nextLink } : {}),
-    });
-  }
+/** A nextLink as a `$batch` request URL (relative to the version), or undefined when it is not this connection's. */
+function toBatchUrl(client: GraphClient, nextLink: string, version: string): string | undefined {
+  const canonical = client.toCanonicalUrl(nextLink);
+  if (canonical === undefined) return undefined;
+  const url = new URL(canonical);
+  const prefix = `/${version}/`;
+  return url.pathname.startsWith(prefix) ? `${url.pathname.slice(prefix.length - 1)}${url.search}` : undefined;
 }
 
 function findHeader(headers: Record<string, unknown> | undefined, name: string): string | undefined {
