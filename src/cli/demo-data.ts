@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { type BaselineProfile, createBaselineProfile } from "../baselines/baseline-profiles.js";
+import type { Db } from "../db/database.js";
 import { createDemoTenants, type DemoTenant } from "../inventory/sample-tenant-generator.js";
 import { addTenant } from "../inventory/tenants.js";
 import type { CliContext } from "./cli-context.js";
@@ -22,22 +23,29 @@ export interface DemoData {
 }
 
 /** Write the sample tenants under `<data dir>/demo-tenants`, register them and the demo profile. */
-export async function seedDemoData(ctx: CliContext): Promise<DemoData> {
-  const db = ctx.runtime.database.db;
-  const root = path.join(ctx.runtime.config.dataDir, "demo-tenants");
+export function seedDemoData(ctx: CliContext): Promise<DemoData> {
+  return seedDemoDataInto(ctx.runtime.database.db, {
+    dataDir: ctx.runtime.config.dataDir,
+    workspaceId: ctx.workspace.id,
+  });
+}
+
+/** {@link seedDemoData} into a workspace of `db`, with the tenants' folders under `<dataDir>/demo-tenants`. */
+export async function seedDemoDataInto(db: Db, options: { dataDir: string; workspaceId: string }): Promise<DemoData> {
+  const root = path.join(options.dataDir, "demo-tenants");
   const { tenants } = await createDemoTenants(root);
   const source = tenants.find((tenant) => tenant.role === "baseline_source");
   if (source === undefined) throw new Error("demo: the generator returned no baseline source tenant");
   for (const tenant of tenants) {
     await addTenant(db, {
-      workspaceId: ctx.workspace.id,
+      workspaceId: options.workspaceId,
       name: tenant.displayName,
       entraTenantId: tenant.tenantId,
       evidenceSource: { kind: "export_folder", path: tenant.dir },
     });
   }
   const { profile } = await createBaselineProfile(db, {
-    workspaceId: ctx.workspace.id,
+    workspaceId: options.workspaceId,
     name: DEMO_PROFILE_NAME,
     sourceTenant: source.displayName,
     ignoreVersionSuffix: true,
