@@ -8,6 +8,7 @@
 import { Logger as GraphileLogger, type Runner, run } from "graphile-worker";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.js";
+import type { GraphEvidenceDeps } from "../inventory/evidence-source.js";
 import { reapDeadRuns } from "../operations/run-reaper.js";
 import type { RunService } from "../operations/run-service.js";
 import { createTaskList } from "./task-list.js";
@@ -24,6 +25,13 @@ export interface WorkerOptions {
   deadAfterMs: number;
   reaperIntervalMs: number;
   evidenceReadDelayMs?: number;
+  /**
+   * Microsoft Graph reading: the per-tenant request limiter, retry policy and key ring, shared by
+   * every run of this worker so one tenant's capture cannot starve the others. Build it once per
+   * process (`createGraphEvidenceDeps`). (Default: the process-wide limits without a key ring, so
+   * Graph tenants fail with `credential_key_missing`)
+   */
+  graphEvidence?: GraphEvidenceDeps;
   /** graphile-worker's poll interval, ms; new jobs arrive by LISTEN anyway. (Default: 1000) */
   pollIntervalMs?: number;
   /**
@@ -65,6 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     now,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     ...(options.evidenceReadDelayMs ? { evidenceReadDelayMs: options.evidenceReadDelayMs } : {}),
+    ...(options.graphEvidence ? { graphEvidence: options.graphEvidence } : {}),
   });
   const runner = await run({
     pgPool: database.pool,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { createBaselineProfile, listBaselineProfiles, listSnapshots } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import { listFindings } from "../../baselines/drift-findings.js";
+import { createGraphEvidenceDeps } from "../../inventory/evidence-source.js";
 import { listExportFiles } from "../../inventory/export-folder-source.js";
 import { addTenant, getTenantByName, listTenants, type Tenant } from "../../inventory/tenants.js";
 import { startWorker, type WorkerHandle } from "../../jobs/worker.js";
@@ -210,6 +211,7 @@ export async function startLocalWorker(ctx: CliContext, options: { dedicated?: b
     deadAfterMs: config.deadAfterMs,
     reaperIntervalMs: config.reaperIntervalMs,
     evidenceReadDelayMs: config.evidenceReadDelayMs,
+    graphEvidence: createGraphEvidenceDeps(config, ctx.runtime.keyRing),
     // A command's own worker finishes what it picked up (another user's queued run among it) rather
     // than failing it as interrupted; only Ctrl+C interrupts.
     ...(options.dedicated ? {} : { gracefulStopTimeoutMs: 24 * 60 * 60 * 1_000 }),
