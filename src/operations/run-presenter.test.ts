@@ -4,6 +4,7 @@ import { buildRun, FIXTURE_NOW, FIXTURE_RUN_ID, minutesAgo } from "../../test/ru
 import {
   describeQueuedToast,
   describeRunHeadline,
+  describeRunResult,
   describeShellItem,
   describeSummaryCounts,
   describeTerminalNotification,
@@ -178,12 +179,45 @@ describe("describeTerminalNotification", () => {
       context: { result: { findingCount: 3, openFindingCount: 1, unknownPolicyCount: 2 } },
     });
     expect(describeTerminalNotification(run).body).toBe(
-      "1 drift finding open; 2 baseline policies could not be compared because their export files could not be read; drift is unknown for them.",
+      "1 drift finding open; 2 baseline policies could not be compared because they could not be read from the tenant; drift is unknown for them.",
     );
     const capture = completed("baseline_capture", "succeeded", {
       context: { result: { policyCount: 87, unreadableCount: 1 } },
     });
-    expect(describeTerminalNotification(capture).body).toBe("1 export file could not be read.");
+    expect(describeTerminalNotification(capture).body).toBe("1 policy entry could not be read.");
+  });
+
+  it("names the policy kinds a capture could not read, by their catalog labels", () => {
+    const run = completed("baseline_compare", "partially_succeeded", {
+      context: {
+        result: {
+          findingCount: 0,
+          unknownPolicyCount: 4,
+          unreadablePolicyKinds: ["windows10CompliancePolicy", "macOSCompliancePolicy"],
+        },
+      },
+      failure: failureOf("evidence_partially_unreadable"),
+    });
+    const notification = describeTerminalNotification(run);
+    expect(notification.title).toBe(
+      "Baseline compare partially succeeded: no drift findings; could not read Windows compliance policy, macOS compliance policy",
+    );
+    expect(notification.body).toContain(
+      "Could not read these policy kinds: Windows compliance policy, macOS compliance policy",
+    );
+    expect(describeRunResult(run)).toContain(
+      "Policy kinds not read: Windows compliance policy, macOS compliance policy",
+    );
+  });
+
+  it("drops a malformed unreadable-kinds list instead of showing it", () => {
+    const run = completed("baseline_capture", "partially_succeeded", {
+      context: { result: { policyCount: 3, unreadablePolicyKinds: ["<script>", 5] } },
+    });
+    expect(describeTerminalNotification(run).title).toBe(
+      "Baseline capture partially succeeded: 3 policies captured; some policies could not be read",
+    );
+    expect(JSON.stringify(describeRunResult(run))).not.toContain("script");
   });
 
   it("says a run cancelled while queued never started", () => {

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { describeFindingCounts } from "../baselines/drift/finding-kinds.js";
+import { describePolicyKind } from "../inventory/policy-kinds.js";
 import { describeProgress, formatCount, type ProgressOptions, type ProgressView } from "./progress-contract.js";
 import { describeFailure } from "./run-failure.js";
 import {
@@ -244,7 +245,14 @@ function describeTerminal(run: OperationRun): Omit<TerminalNotification, "url"> 
 /** Why a partial run is partial, lower-case for after a semicolon or colon. */
 function describePartialReason(run: OperationRun, type: RunTypeInfo): string | undefined {
   if (isBaselineType(type)) {
-    return "some policies could not be read";
+    const raw = findContextValue(run.context, "result");
+    const kinds = describeUnreadableKinds(
+      (type.type === "baseline_compare"
+        ? parseUntrusted(compareResultSchema, raw)
+        : parseUntrusted(captureResultSchema, raw)
+      )?.unreadablePolicyKinds,
+    );
+    return kinds ? `could not read ${kinds}` : "some policies could not be read";
   }
   const failure = describeFailure(run.failure);
   return failure.code === "internal_error" ? undefined : lowerFirst(failure.message).replace(/\.$/, "");
@@ -268,9 +276,11 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
     }
     if (result?.unknownPolicyCount !== undefined && result.unknownPolicyCount > 0) {
       details.push(
-        `${countNoun(result.unknownPolicyCount, "baseline policy", "baseline policies")} could not be compared because their export files could not be read; drift is unknown for them`,
+        `${countNoun(result.unknownPolicyCount, "baseline policy", "baseline policies")} could not be compared because they could not be read from the tenant; drift is unknown for them`,
       );
     }
+    const unreadableKinds = describeUnreadableKinds(result?.unreadablePolicyKinds);
+    if (unreadableKinds) details.push(`Could not read these policy kinds: ${unreadableKinds}`);
     return {
       summary:
         result?.findingCount === undefined
@@ -283,8 +293,10 @@ function readResult(run: OperationRun, type: RunTypeInfo): ResultCopy {
     const result = parseUntrusted(captureResultSchema, raw);
     const details =
       result?.unreadableCount !== undefined && result.unreadableCount > 0
-        ? [`${countNoun(result.unreadableCount, "export file", "export files")} could not be read`]
+        ? [`${countNoun(result.unreadableCount, "policy entry", "policy entries")} could not be read`]
         : [];
+    const unreadableKinds = describeUnreadableKinds(result?.unreadablePolicyKinds);
+    if (unreadableKinds) details.push(`Could not read these policy kinds: ${unreadableKinds}`);
     return {
       summary:
         result?.policyCount === undefined
@@ -446,7 +458,7 @@ export function describeSummaryCounts(runType: unknown, counts: unknown): string
 /**
  * Result lines of a completed capture or compare for detail views, from the validated
  * `context.result` only: "Drift findings: 34 (7 missing policies, 27 unexpected policies)",
- * "Lifecycle: 34 open · 34 new", "Captured: 87 policies · 2 export files unreadable".
+ * "Lifecycle: 34 open · 34 new", "Captured: 87 policies · 2 policy entries unreadable".
  * @returns no lines for other run types or a missing or malformed result
  */
 export function describeRunResult(run: OperationRun): string[] {
@@ -468,15 +480,20 @@ export function describeRunResult(run: OperationRun): string[] {
         `Could not be compared: ${countNoun(result.unknownPolicyCount, "baseline policy", "baseline policies")} (drift unknown)`,
       );
     }
+    const unreadableKinds = describeUnreadableKinds(result.unreadablePolicyKinds);
+    if (unreadableKinds) lines.push(`Policy kinds not read: ${unreadableKinds}`);
     return lines;
   }
   if (run.type === "baseline_capture") {
     const result = parseUntrusted(captureResultSchema, raw);
     if (result?.policyCount === undefined) return [];
     const unreadable = result.unreadableCount
-      ? ` · ${countNoun(result.unreadableCount, "export file", "export files")} unreadable`
+      ? ` · ${countNoun(result.unreadableCount, "policy entry", "policy entries")} unreadable`
       : "";
-    return [`Captured: ${countNoun(result.policyCount, "policy", "policies")}${unreadable}`];
+    const lines = [`Captured: ${countNoun(result.policyCount, "policy", "policies")}${unreadable}`];
+    const unreadableKinds = describeUnreadableKinds(result.unreadablePolicyKinds);
+    if (unreadableKinds) lines.push(`Policy kinds not read: ${unreadableKinds}`);
+    return lines;
   }
   if (run.type === "evidence_snapshot.generate") {
     const result = parseUntrusted(evidenceSnapshotResultSchema, raw);
@@ -502,4 +519,22 @@ export function describeRunResult(run: OperationRun): string[] {
     return lines;
   }
   return [];
+}
+
+/**
+ * Labels of the policy kinds a capture could not read, from the policy kind catalog (never the raw
+ * stored names): "Windows compliance policy, macOS compliance policy"; undefined when there are none.
+ */
+function describeUnreadableKinds(kinds: readonly string[] | undefined): string | undefined {
+  if (kinds === undefined || kinds.length === 0) return undefined;
+  const labels = kinds.slice(0, 10).map((kind) => lowerFirstWord(describePolicyKind(kind)));
+  const more = kinds.length > 10 ? ` and ${formatCount(kinds.length - 10)} more` : "";
+  return `${labels.join(", ")}${more}`;
+}
+
+/** "Windows compliance policy" stays; "Settings catalog policy" → "settings catalog policy". */
+function lowerFirstWord(label: string): string {
+  return /^[A-Z][a-z]/.test(label) && !/^(Windows|Android|Microsoft|Intune|Entra)\b/.test(label)
+    ? lowerFirst(label)
+    : label;
 }

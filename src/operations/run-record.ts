@@ -270,6 +270,17 @@ export const progressMetadataSchema = z.strictObject({
 const resultCountSchema = z.int().min(0);
 
 /**
+ * Policy kinds a capture could not read at all (e.g. Microsoft Graph kept throttling them past the
+ * retry budget): Graph `@odata.type` names without the prefix, mapped to labels by readers. A
+ * malformed list is dropped as a whole (`.catch`), the rest of the result still reads.
+ */
+const unreadablePolicyKindsSchema = z
+  .array(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,99}$/))
+  .max(100)
+  .optional()
+  .catch(undefined);
+
+/**
  * `context.result` of a `baseline_compare` run, as the job writes it and the presenter reads it.
  * - `findingCount`: drift findings this compare produced or confirmed.
  * - `openFindingCount`: of those, findings still open after the lifecycle update.
@@ -292,6 +303,7 @@ export const compareResultSchema = z.object({
   comparedPolicyCount: resultCountSchema.optional(),
   comparedSettingCount: resultCountSchema.optional(),
   byKind: z.record(z.string().max(MAX_PROGRESS_KEY_LENGTH), resultCountSchema).optional(),
+  unreadablePolicyKinds: unreadablePolicyKindsSchema,
 });
 export type CompareResult = z.infer<typeof compareResultSchema>;
 
@@ -307,5 +319,6 @@ export const captureResultSchema = z.object({
   policyCount: resultCountSchema.optional(),
   unreadableCount: resultCountSchema.optional(),
   outOfScopeCount: resultCountSchema.optional(),
+  unreadablePolicyKinds: unreadablePolicyKindsSchema,
 });
 export type CaptureResult = z.infer<typeof captureResultSchema>;

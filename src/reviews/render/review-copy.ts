@@ -217,7 +217,7 @@ export const NO_FAILURES = "No operation failed, was blocked or was cancelled in
 export function describeInventory(inventory: EvidenceBasisSection["inventory"]): string {
   const unreadable =
     inventory.unreadableCount > 0
-      ? `, ${describeCount(inventory.unreadableCount, "export file", "export files")} unreadable`
+      ? `, ${describeCount(inventory.unreadableCount, "policy entry", "policy entries")} unreadable`
       : "";
   const captured = inventory.capturedAt
     ? `captured ${formatUtcDateTime(inventory.capturedAt)}`

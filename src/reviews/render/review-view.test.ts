@@ -87,7 +87,7 @@ describe("ReviewDocumentView", () => {
     const text = visibleText(render());
     expect(text).toContain("3f6c2a1e-8b4d-4c2e-9f1a-000000000005");
     expect(text).toContain("The operation figures of this review count 14 operations:");
-    expect(text).toContain("87 policies, 2 export files unreadable");
+    expect(text).toContain("87 policies, 2 policy entries unreadable");
   });
 
   it("shows a draft banner only for drafts", () => {
