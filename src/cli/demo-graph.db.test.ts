@@ -31,6 +31,7 @@ import { createApp } from "../web/app.js";
 import { DEMO_PROFILE_NAME, seedDemoDataInto } from "./demo-data.js";
 import {
   addDemoGraphTenant,
+  connectDemoGraphTenant,
   DEMO_GRAPH_SECRET_ENV,
   DEMO_GRAPH_TENANT_NAME,
   type DemoGraph,
@@ -39,6 +40,7 @@ import {
   isDemoGraphUnavailable,
   loadDemoGraphTls,
   startDemoGraph,
+  trustRenewedDemoGraphCertificate,
 } from "./demo-graph.js";
 
 const keyRing = createTestKeyRing();
@@ -243,13 +245,45 @@ describe("the demo's Graph tenant", () => {
         second.tenant.id,
       );
       expect(tested).toMatchObject({ ok: true, result: "ok" });
+    },
+  );
 
-      // Close to expiry (30-day certificates), the next start renews it and says to connect again.
-      const later = new Date(Date.now() + 29 * 24 * 60 * 60 * 1000);
-      const renewed = await loadDemoGraphTls(path.join(dir, "demo-graph"), later);
-      expect(renewed.renewed).toBe(true);
-      expect(renewed.tls.certPem).not.toBe(first.demo.caCertificatePem);
-      expect(await readFile(printed.caFile, "utf8")).toBe(renewed.tls.certPem);
+  dbTest(
+    "a certificate close to expiry is renewed at start and the saved connection trusts the new one",
+    async ({ database }) => {
+      const { workspace } = await seedWorkspace(database);
+      const dir = await dataDir();
+      const port = await freeFixedPort();
+      const seeded = await seedDemoDataInto(database.db, { dataDir: dir, workspaceId: workspace.id });
+      // A start 29 days ago made the certificate (30-day validity): it expires tomorrow.
+      const monthAgo = new Date(Date.now() - 29 * 24 * 60 * 60 * 1000);
+      const old = running(
+        await startDemoGraph({ dataDir: dir, port, demoTenants: seeded.tenants, now: () => monthAgo }),
+      );
+      const { tenant } = await addDemoGraphTenant(database.db, workspace.id);
+      await connectDemoGraphTenant(database.db, keyRing, { workspaceId: workspace.id, tenantId: tenant.id, demo: old });
+      await old.close();
+      open.splice(0);
+
+      const renewed = running(await startDemoGraph({ dataDir: dir, port, demoTenants: seeded.tenants }));
+      expect(renewed.certificateRenewed).toBe(true);
+      expect(renewed.caCertificatePem).not.toBe(old.caCertificatePem);
+      expect(await readFile(renewed.caFile, "utf8")).toBe(renewed.caCertificatePem);
+      const logger = pino({ level: "silent" });
+      const test = () => testGraphConnection({ db: database.db, keyRing, logger, now: () => new Date() }, tenant.id);
+      expect((await test()).ok).toBe(false); // still pinned to the old certificate
+      const { connection } = await addDemoGraphTenant(database.db, workspace.id);
+      expect(
+        await trustRenewedDemoGraphCertificate(database.db, keyRing, {
+          workspaceId: workspace.id,
+          tenantId: tenant.id,
+          connection,
+          demo: renewed,
+        }),
+      ).toBe(true);
+      expect(await test()).toMatchObject({ ok: true, result: "ok" });
+      // The next start keeps it.
+      expect((await loadDemoGraphTls(path.join(dir, "demo-graph"), new Date())).renewed).toBe(false);
     },
   );
 

@@ -216,6 +216,29 @@ export async function connectDemoGraphTenant(
   return connection;
 }
 
+/**
+ * After the simulator's certificate was renewed, make a connection to this simulator trust the new
+ * one (the stored secret is kept); any other connection is left alone.
+ * @returns true when the connection was updated
+ */
+export async function trustRenewedDemoGraphCertificate(
+  db: Db,
+  keyRing: KeyRing,
+  input: { workspaceId: string; tenantId: string; connection: GraphConnection | undefined; demo: DemoGraph },
+): Promise<boolean> {
+  if (!input.demo.certificateRenewed || !isConnectedToDemoGraph(input.connection, input.demo)) return false;
+  await connectTenantToGraph(db, keyRing, {
+    workspaceId: input.workspaceId,
+    tenantId: input.tenantId,
+    entraTenantId: input.demo.entraTenantId,
+    clientId: input.connection?.clientId ?? input.demo.clientId,
+    authorityHost: input.demo.authorityHost,
+    graphBaseUrl: input.demo.graphBaseUrl,
+    caCertificatePem: input.demo.caCertificatePem,
+  });
+  return true;
+}
+
 /** True when a stored connection points at this demo simulator (its host and port). */
 export function isConnectedToDemoGraph(connection: GraphConnection | undefined, demo: DemoGraphConnectValues): boolean {
   return (
@@ -271,16 +294,11 @@ export function describeDemoGraph(
   const lines = [
     `Demo Graph simulator at ${demo.graphBaseUrl}: serves "${demo.tenantName}" (the policies of ${demo.servedTenantName}) to a demo app registration.`,
   ];
-  if (isConnectedToDemoGraph(connection, demo) && !demo.certificateRenewed) {
+  if (isConnectedToDemoGraph(connection, demo)) {
     lines.push(
       `  "${demo.tenantName}" is connected to it: capture and compare it like any other tenant (Baselines, or npx tenantpilot baselines compare --profile ${shellQuote(DEMO_PROFILE_NAME)} --tenant ${shellQuote(demo.tenantName)}).`,
     );
     return lines;
-  }
-  if (connection !== undefined && isConnectedToDemoGraph(connection, demo) && demo.certificateRenewed) {
-    lines.push(
-      "  Its certificate expired and was renewed: connect the tenant again (the same values, the new CA file).",
-    );
   }
   lines.push(
     `  Entra tenant id ${demo.entraTenantId} · client id ${demo.clientId} · client secret ${demo.clientSecret} (demo values: they open only this local simulator)`,

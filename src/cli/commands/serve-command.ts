@@ -22,6 +22,7 @@ import {
   isDemoGraphUnavailable,
   type ShellSettings,
   startDemoGraph,
+  trustRenewedDemoGraphCertificate,
 } from "../demo-graph.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { untilShutdown } from "../shutdown.js";
@@ -61,6 +62,16 @@ async function serveWith(
   const { config, database } = ctx.runtime;
   const runningDemoGraph = demoGraph === undefined || isDemoGraphUnavailable(demoGraph) ? undefined : demoGraph;
   const demoGraphTenant = runningDemoGraph ? await addDemoGraphTenant(database.db, ctx.workspace.id) : undefined;
+  // A renewed certificate (they last 30 days) would break the saved connection: it trusts the new one.
+  const renewedCertificateTrusted =
+    runningDemoGraph && demoGraphTenant
+      ? await trustRenewedDemoGraphCertificate(database.db, ctx.runtime.keyRing, {
+          workspaceId: ctx.workspace.id,
+          tenantId: demoGraphTenant.tenant.id,
+          connection: demoGraphTenant.connection,
+          demo: runningDemoGraph,
+        })
+      : false;
   // One LISTEN connection per process, shared by every browser's /events stream (DESIGN.md §7).
   const runChanges = new RunChangeListener(database.connectionString, {
     onError: (error) => ctx.runtime.logger.warn({ err: error }, "run change listener: connection lost; reconnecting"),
@@ -101,6 +112,10 @@ async function serveWith(
   if (runningDemoGraph) {
     for (const line of describeDemoGraph(runningDemoGraph, demoGraphTenant?.connection, shellSettings(ctx)))
       ctx.say(line);
+    if (renewedCertificateTrusted)
+      ctx.say(
+        `  Its certificate was renewed; the connection of "${runningDemoGraph.tenantName}" now trusts the new one.`,
+      );
   }
   if (admin) {
     ctx.say(`First start: sign in as ${admin.email} with password ${admin.password}`);
