@@ -6,6 +6,7 @@
  * findings as Northwind's export folder. A restart keeps the certificate, so the saved connection
  * still works; a busy port is reported, not fatal.
  */
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -359,6 +360,46 @@ describe("the demo's Graph tenant", () => {
       expect(await test.text()).toContain(
         "Connected: the app registration signed in and read Intune device configurations.",
       );
+    },
+  );
+
+  dbTest(
+    "npm run demo connects the Graph tenant itself and compares it: Northwind's planted drift, read through Graph",
+    async () => {
+      const dir = await dataDir();
+      const [pgPort, graphPort] = [await freeFixedPort(), await freeFixedPort()];
+      const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "DATABASE_URL"));
+      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ["bin/tenantpilot.js", "demo", "--json"], {
+          cwd: path.resolve(import.meta.dirname, "../.."),
+          env: {
+            ...inherited,
+            LOG_LEVEL: "silent",
+            TENANTPILOT_DATA_DIR: dir,
+            TENANTPILOT_PG_PORT: String(pgPort),
+            TENANTPILOT_DEMO_GRAPH_PORT: String(graphPort),
+            EVIDENCE_READ_DELAY_MS: "0",
+          },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once("error", reject);
+        child.once("exit", (code) => resolve({ code, stdout, stderr }));
+      });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const summary = JSON.parse(result.stdout) as { compares: unknown[]; graph: unknown };
+      expect(summary.compares).toHaveLength(4);
+      expect(summary.graph).toEqual({
+        tenant: DEMO_GRAPH_TENANT_NAME,
+        outcome: "succeeded",
+        found: { missing_policy: 1, setting_changed: 3 },
+        expected: { missing_policy: 1, setting_changed: 3 },
+        matches: true,
+      });
     },
   );
 });

@@ -11,8 +11,16 @@ import { startBaselineCapture, startBaselineCompare } from "../../baselines/base
 import { describeFindingCounts } from "../../baselines/drift-findings.js";
 import { loadConfig } from "../../config/config.js";
 import type { DemoTenant } from "../../inventory/sample-tenant-generator.js";
-import { type GlobalOptions, withCliContext } from "../cli-context.js";
+import { type CliContext, type GlobalOptions, withCliContext } from "../cli-context.js";
 import { seedDemoData } from "../demo-data.js";
+import {
+  addDemoGraphTenant,
+  connectDemoGraphTenant,
+  DEMO_GRAPH_SERVED_TENANT,
+  type DemoGraph,
+  isDemoGraphUnavailable,
+  startDemoGraph,
+} from "../demo-graph.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { sayQueued, startLocalWorker, stopLocalWorker, watchAndReport } from "./operations-commands.js";
 
@@ -35,6 +43,11 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
         `  ${tenant.displayName}: ${tenant.policyCount} policies${tenant.malformedFiles ? `, ${tenant.malformedFiles} unreadable file` : ""}`,
       );
     }
+    // The Graph tenant: the same sample policies as Northwind, read through the demo Graph simulator.
+    const started = await startDemoGraph({ dataDir: config.dataDir, port: config.demoGraphPort, demoTenants });
+    const demoGraph: DemoGraph | undefined = isDemoGraphUnavailable(started) ? undefined : started;
+    if (isDemoGraphUnavailable(started)) ctx.say(started.unavailable);
+    const graphCustomer = demoGraph ? await connectGraphTenant(ctx, demoGraph, demoTenants) : undefined;
     const deps = { db, runs: ctx.runtime.runs, maxAttempts: config.runMaxAttempts };
     const worker = await startLocalWorker(ctx);
     const ownRunIds: string[] = [];
@@ -50,7 +63,10 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
       const [captured] = await watchAndReport(ctx, [capture.run.id]);
       if (captured?.outcome !== "succeeded") return EXIT_FAILED;
 
-      const customers = demoTenants.filter((tenant) => tenant.role === "customer");
+      const customers = [
+        ...demoTenants.filter((tenant) => tenant.role === "customer"),
+        ...(graphCustomer ? [graphCustomer] : []),
+      ];
       ctx.say(`\nComparing ${customers.length} tenants against the baseline…`);
       const compares = [];
       for (const tenant of customers) {
@@ -71,7 +87,9 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
 
       ctx.say("\nFindings of these compares, next to the drift the sample generator planted:");
       let allMatch = true;
-      const summary = [];
+      const nameWidth = Math.max(...customers.map((tenant) => tenant.displayName.length)) + 2;
+      const summary: CompareSummary[] = [];
+      const graphSummary: CompareSummary[] = [];
       for (const { tenant, runId } of compares) {
         const run = finals.find((final) => final.id === runId);
         const result = (run?.context.result ?? {}) as {
@@ -85,20 +103,67 @@ export async function demoCommand(global: GlobalOptions): Promise<number> {
           (kind) => (found[kind] ?? 0) === (expected[kind] ?? 0),
         );
         allMatch &&= matches;
-        summary.push({ tenant: tenant.displayName, outcome: run?.outcome, found, expected, matches });
+        (tenant === graphCustomer ? graphSummary : summary).push({
+          tenant: tenant.displayName,
+          outcome: run?.outcome,
+          found,
+          expected,
+          matches,
+        });
         ctx.say(
-          `  ${`${tenant.displayName}:`.padEnd(22)} ${formatKinds(found).padEnd(44)} ${matches ? "✓ as planted" : `✗ MISMATCH: planted ${formatKinds(expected)}`}`,
+          `  ${`${tenant.displayName}:`.padEnd(nameWidth)} ${formatKinds(found).padEnd(44)} ${matches ? "✓ as planted" : `✗ MISMATCH: planted ${formatKinds(expected)}`}`,
         );
       }
-      ctx.emit({ profile: profile.name, capture: captured, compares: summary });
+      ctx.emit({
+        profile: profile.name,
+        capture: captured,
+        compares: summary,
+        graph: demoGraph ? (graphSummary[0] ?? null) : { unavailable: true },
+      });
       ctx.say(`\nNext: npx tenantpilot findings list · npx tenantpilot runs list · npx tenantpilot runs show <id>`);
       return allMatch && finals.every((run) => run.outcome === "succeeded" || run.outcome === "partially_succeeded")
         ? EXIT_OK
         : EXIT_FAILED;
     } finally {
       await stopLocalWorker(ctx, worker, ownRunIds);
+      await demoGraph?.close();
     }
   });
+}
+
+/**
+ * Add the demo's Graph tenant and connect it with the demo app registration: what `tenants connect
+ * --graph` does with the values `npm start` prints (again each run, so it always trusts the current
+ * simulator certificate).
+ * @returns the tenant to compare: Northwind's planted drift, read through Graph
+ */
+async function connectGraphTenant(
+  ctx: CliContext,
+  demoGraph: DemoGraph,
+  demoTenants: readonly DemoTenant[],
+): Promise<DemoTenant | undefined> {
+  const db = ctx.runtime.database.db;
+  const served = demoTenants.find((tenant) => tenant.name === DEMO_GRAPH_SERVED_TENANT);
+  if (served === undefined) return undefined;
+  const { tenant } = await addDemoGraphTenant(db, ctx.workspace.id);
+  await connectDemoGraphTenant(db, ctx.runtime.keyRing, {
+    workspaceId: ctx.workspace.id,
+    tenantId: tenant.id,
+    demo: demoGraph,
+  });
+  ctx.say(
+    `  ${tenant.name}: ${served.policyCount} policies (Northwind's), read through Microsoft Graph: the demo Graph simulator at ${demoGraph.graphBaseUrl}`,
+  );
+  return { ...served, displayName: tenant.name };
+}
+
+/** One compare of the demo next to its planted drift. */
+interface CompareSummary {
+  tenant: string;
+  outcome: string | null | undefined;
+  found: Record<string, number>;
+  expected: Record<string, number>;
+  matches: boolean;
 }
 
 /** The findings the engine must report for a demo tenant under the demo profile (version suffix ignored, unexpected reported). */
