@@ -16,6 +16,7 @@ import {
   corpusSnapshot,
   createTestKeyRing,
   createTestRunService,
+  findTablesContaining,
   readRunRow,
   seedGraphTenant,
   seedProfile,
@@ -86,12 +87,15 @@ async function runJobs(
   database: Database,
   runs: RunService,
   graphEvidence: GraphEvidenceDeps,
-  options: { workers?: number; interruptSignal?: AbortSignal } = {},
+  options: { workers?: number; interruptSignal?: AbortSignal; logLines?: string[] } = {},
 ): Promise<void> {
+  const lines = options.logLines;
   const taskList = createTaskList({
     db: database.db,
     runs,
-    logger: pino({ level: "silent" }),
+    logger: lines
+      ? pino({ level: "trace" }, { write: (line: string) => void lines.push(line) })
+      : pino({ level: "silent" }),
     now: () => new Date(),
     heartbeatIntervalMs: 100,
     graphEvidence,
@@ -411,4 +415,50 @@ describe.skipIf(!corpusPresent)("baseline capture and compare through Microsoft 
     expect(stats.byTenant[OTHER]?.maxInFlight).toBeLessThanOrEqual(2);
     expect(stats.byTenant[CURRENT]?.maxInFlight).toBeLessThanOrEqual(2);
   });
+
+  dbTest(
+    "a client secret reaches no table, run failure, diagnostics or log line, whether it signs in or is wrong",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const logLines: string[] = [];
+      // A working connection: the whole capture → compare path with trace logging.
+      const source = await graphTenant(database, workspace.id, SOURCE, "Secret source");
+      const { compareRunId } = await captureThenQueueCompare(database, runs, graphDeps(), {
+        workspaceId: workspace.id,
+        userId,
+        source,
+        target: source,
+      });
+      await runJobs(database, runs, graphDeps(), { logLines });
+      expect((await getRun(database.db, workspace.id, compareRunId)).outcome).toBe("succeeded");
+
+      // A wrong secret: Entra refuses it, the run fails with an operator-safe reason.
+      const wrongSecret = "tp-wrong-secret-7c1f9e2a";
+      const { tenant: wrong } = await seedGraphTenant(database, workspace.id, keyRing, {
+        name: "Wrong secret",
+        entraTenantId: OTHER,
+        clientId: CLIENT,
+        credential: { kind: "client_secret", clientSecret: wrongSecret },
+        authorityHost: sim.authorityHost,
+        graphBaseUrl: sim.baseUrl,
+        caCertificatePem: sim.caCertPem,
+      });
+      const profile = await seedProfile(database, workspace.id, wrong);
+      const capture = await startBaselineCapture(
+        { db: database.db, runs, maxAttempts: 1 },
+        { workspaceId: workspace.id, profile: profile.id, initiator: { userId } },
+      );
+      await runJobs(database, runs, graphDeps(), { logLines });
+      const failed = await readRunRow(database, capture.run.id);
+      expect(failed.outcome).toBe("failed");
+      expect(JSON.stringify(failed.failure)).not.toContain(wrongSecret);
+
+      expect(logLines.length).toBeGreaterThan(0);
+      for (const secret of [SECRET, wrongSecret]) {
+        expect(await findTablesContaining(database, secret)).toEqual([]);
+        expect(logLines.filter((line) => line.includes(secret))).toEqual([]);
+      }
+    },
+  );
 });
