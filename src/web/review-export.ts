@@ -49,22 +49,35 @@ function toRfc5987(text: string): string {
   return encodeURIComponent(text).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Characters of the review id in a file name: enough to tell a period's reviews apart. */
+const FILE_NAME_ID_LENGTH = 8;
+
+/** The first {@link FILE_NAME_ID_LENGTH} hex digits of a review id ("" for anything else). */
+function toShortReviewId(reviewId: string): string {
+  const hex = reviewId.replace(/-/g, "").slice(0, FILE_NAME_ID_LENGTH);
+  return /^[0-9a-fA-F]+$/.test(hex) ? hex.toLowerCase() : "";
+}
+
 /**
- * `attachment; filename="<tenant>-review-<period-key>.<ext>"; filename*=UTF-8''…`: the plain
- * filename is ASCII with anything unsafe replaced; `filename*` keeps the tenant's name in UTF-8,
- * without path separators, quotes or control characters. Pure.
+ * `attachment; filename="<tenant>-review-<period-key>-<short id>.<ext>"; filename*=UTF-8''…`:
+ * the short id is the review id's first 8 hex digits, so two reviews of one period (a recompose)
+ * download under different names. The plain filename is ASCII with anything unsafe replaced;
+ * `filename*` keeps the tenant's name in UTF-8, without path separators, quotes or control
+ * characters. Pure.
  */
 export function toReviewContentDisposition(
-  review: Pick<TenantReviewDocument, "tenantName" | "periodStart" | "periodEnd">,
+  review: Pick<TenantReviewDocument, "id" | "tenantName" | "periodStart" | "periodEnd">,
   format: ReviewExportFormat,
 ): string {
   const key = toPeriodKey(new Date(review.periodStart), new Date(review.periodEnd));
-  const ascii = `${toAsciiFilePart(review.tenantName)}-review-${key.replace("..", "_to_")}.${format}`;
+  const shortId = toShortReviewId(review.id);
+  const suffix = shortId === "" ? "" : `-${shortId}`;
+  const ascii = `${toAsciiFilePart(review.tenantName)}-review-${key.replace("..", "_to_")}${suffix}.${format}`;
   const unicodeName = review.tenantName
     .replace(/[\p{Cc}\p{Cf}/\\"';:*?<>|]+/gu, "-")
     .trim()
     .slice(0, 120);
-  const full = `${unicodeName === "" ? "tenant" : unicodeName}-review-${key}.${format}`;
+  const full = `${unicodeName === "" ? "tenant" : unicodeName}-review-${key}${suffix}.${format}`;
   return `attachment; filename="${ascii}"; filename*=UTF-8''${toRfc5987(full)}`;
 }
 

@@ -212,24 +212,28 @@ describe("tenant reviews pages", () => {
 });
 
 describe("tenant review exports", () => {
-  dbTest("a reader exports Markdown and JSON as attachments named after tenant and period", async ({ database }) => {
-    const { sessions, base, ready } = await setUp(database);
-    const md = await sessions.reader.get(`${base}/${ready.reviewId}/export.md`);
-    expect(md.status).toBe(200);
-    expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
-    expect(md.headers.get("content-disposition")).toBe(
-      `attachment; filename="Fabrikam-review-2026-10.md"; filename*=UTF-8''Fabrikam-review-2026-10.md`,
-    );
-    const text = await md.text();
-    expect(text).toContain("Executive summary");
-    expect(text).toContain("Evidence basis");
+  dbTest(
+    "a reader exports Markdown and JSON as attachments named after tenant, period and review",
+    async ({ database }) => {
+      const { sessions, base, ready } = await setUp(database);
+      const short = ready.reviewId.slice(0, 8);
+      const md = await sessions.reader.get(`${base}/${ready.reviewId}/export.md`);
+      expect(md.status).toBe(200);
+      expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
+      expect(md.headers.get("content-disposition")).toBe(
+        `attachment; filename="Fabrikam-review-2026-10-${short}.md"; filename*=UTF-8''Fabrikam-review-2026-10-${short}.md`,
+      );
+      const text = await md.text();
+      expect(text).toContain("Executive summary");
+      expect(text).toContain("Evidence basis");
 
-    const json = await sessions.reader.get(`${base}/${ready.reviewId}/export.json`);
-    expect(json.status).toBe(200);
-    expect(json.headers.get("content-type")).toBe("application/json");
-    expect(json.headers.get("content-disposition")).toContain('filename="Fabrikam-review-2026-10.json"');
-    expect(JSON.stringify(await json.json())).toContain("executive_summary");
-  });
+      const json = await sessions.reader.get(`${base}/${ready.reviewId}/export.json`);
+      expect(json.status).toBe(200);
+      expect(json.headers.get("content-type")).toBe("application/json");
+      expect(json.headers.get("content-disposition")).toContain(`filename="Fabrikam-review-2026-10-${short}.json"`);
+      expect(JSON.stringify(await json.json())).toContain("executive_summary");
+    },
+  );
 
   dbTest(
     "the PDF export is a PDF attachment",
@@ -238,7 +242,9 @@ describe("tenant review exports", () => {
       const pdf = await sessions.reader.get(`${base}/${ready.reviewId}/export.pdf`);
       expect(pdf.status).toBe(200);
       expect(pdf.headers.get("content-type")).toBe("application/pdf");
-      expect(pdf.headers.get("content-disposition")).toContain('filename="Fabrikam-review-2026-10.pdf"');
+      expect(pdf.headers.get("content-disposition")).toContain(
+        `filename="Fabrikam-review-2026-10-${ready.reviewId.slice(0, 8)}.pdf"`,
+      );
       const bytes = new Uint8Array(await pdf.arrayBuffer());
       expect(Buffer.from(bytes.slice(0, 5)).toString("latin1")).toBe("%PDF-");
     },
@@ -256,6 +262,7 @@ describe("tenant review exports", () => {
 
   dbTest("file names keep hostile tenant names out of the header's syntax", () => {
     const review = {
+      id: "0f1e2d3c-4b5a-4978-8867-564534231201",
       tenantName: 'Ünïcode "evil"/..\\name;\r\nX-Injected: 1',
       periodStart: "2026-11-01T00:00:00.000Z",
       periodEnd: "2026-11-16T00:00:00.000Z",
@@ -264,12 +271,26 @@ describe("tenant review exports", () => {
     expect(header).not.toMatch(/[\r\n]/);
     const ascii = /filename="([^"]*)"/.exec(header)?.[1] ?? "";
     expect(ascii).toMatch(/^[A-Za-z0-9._-]+$/);
-    expect(ascii).toBe("Unicode-evil-name-X-Injected-1-review-2026-11-01_to_2026-11-15.pdf");
+    expect(ascii).toBe("Unicode-evil-name-X-Injected-1-review-2026-11-01_to_2026-11-15-0f1e2d3c.pdf");
     const star = /filename\*=UTF-8''(\S+)$/.exec(header)?.[1] ?? "";
     expect(star).toMatch(/^[A-Za-z0-9%._~!-]+$/);
     expect(decodeURIComponent(star)).toContain("Ünïcode");
     expect(decodeURIComponent(star)).not.toMatch(/["/\\;\r\n]/);
-    expect(decodeURIComponent(star)).toMatch(/-review-2026-11-01\.\.2026-11-15\.pdf$/);
+    expect(decodeURIComponent(star)).toMatch(/-review-2026-11-01\.\.2026-11-15-0f1e2d3c\.pdf$/);
+  });
+
+  dbTest("two reviews of the same period download under different names", () => {
+    const period = { tenantName: "Northwind Traders", periodStart: "2026-11-01T00:00:00.000Z" };
+    const first = toReviewContentDisposition(
+      { ...period, id: "aaaaaaaa-0000-4000-8000-000000000001", periodEnd: "2026-12-01T00:00:00.000Z" },
+      "pdf",
+    );
+    const second = toReviewContentDisposition(
+      { ...period, id: "bbbbbbbb-0000-4000-8000-000000000002", periodEnd: "2026-12-01T00:00:00.000Z" },
+      "pdf",
+    );
+    expect(first).toContain('filename="Northwind-Traders-review-2026-11-aaaaaaaa.pdf"');
+    expect(second).toContain('filename="Northwind-Traders-review-2026-11-bbbbbbbb.pdf"');
   });
 });
 
@@ -340,7 +361,9 @@ describe("tenant reviews JSON API", () => {
     );
     expect(md.status).toBe(200);
     expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
-    expect(md.headers.get("content-disposition")).toContain('filename="Fabrikam-review-2026-10.md"');
+    expect(md.headers.get("content-disposition")).toContain(
+      `filename="Fabrikam-review-2026-10-${ready.reviewId.slice(0, 8)}.md"`,
+    );
     const bad = await sessions.reader.get(
       `/api/v1/workspaces/${WORKSPACE.slug}/reviews/${ready.reviewId}/export?format=docx`,
     );

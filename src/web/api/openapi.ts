@@ -195,7 +195,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     path: "/workspaces/{slug}/reviews/{reviewId}/export",
     operationId: "exportTenantReview",
     summary:
-      'A ready review as a download: Markdown, PDF or JSON, with `Content-Disposition: attachment; filename="<tenant>-review-<period>.<ext>"`. A draft answers 409 review_not_ready.',
+      'A ready review as a download: Markdown, PDF or JSON, with `Content-Disposition: attachment; filename="<tenant>-review-<period>-<first 8 of id>.<ext>"`. A draft answers 409 review_not_ready.',
     capability: "operations.view",
     query: reviewExportQuerySchema,
     responses: {
