@@ -37,4 +37,5 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   credential_key_missing: EXIT_FAILED,
   credential_undecryptable: EXIT_FAILED,
   graph_not_connected: EXIT_BAD_INPUT,
+  graph_sign_in_failed: EXIT_FAILED,
 };

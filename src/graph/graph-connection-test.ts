@@ -169,6 +169,26 @@ function describeError(thrown: unknown): ErrorDetail {
   return detail;
 }
 
+/** Sign-in results that say Entra refused the stored app registration itself (retrying cannot help). */
+const CREDENTIAL_REJECTIONS: ReadonlySet<GraphConnectionTestResult> = new Set([
+  "entra_tenant_not_found",
+  "app_not_found",
+  "invalid_client_secret",
+  "invalid_certificate",
+]);
+
+/**
+ * True when `thrown` (from acquiring a token through @azure/identity) says Microsoft Entra ID
+ * refused the app registration: unknown tenant or app, wrong or expired secret, certificate not
+ * accepted (AADSTS codes, then `invalid_client`). Transport failures are not rejections.
+ * @see https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+ */
+export function isCredentialRejection(thrown: unknown): boolean {
+  const detail = describeError(thrown);
+  if (detail.aadsts.length === 0 && !detail.codes.includes("invalid_client")) return false;
+  return CREDENTIAL_REJECTIONS.has(classifySignInFailure(detail, "client_secret"));
+}
+
 /** Transport failures: DNS, refused, reset, timeout, TLS trust. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

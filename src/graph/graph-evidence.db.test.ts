@@ -34,6 +34,7 @@ import { createTaskList } from "../jobs/task-list.js";
 import { describeProgress } from "../operations/progress-contract.js";
 import { getRun } from "../operations/run-queries.js";
 import type { RunService } from "../operations/run-service.js";
+import { GRAPH_COLLECTION_ENDPOINTS } from "./graph-endpoints.js";
 import { type GraphSimulator, startGraphSimulator } from "./graph-simulator/graph-simulator.js";
 import { TenantRequestLimiter } from "./graph-throttle.js";
 
@@ -452,6 +453,12 @@ describe.skipIf(!corpusPresent)("baseline capture and compare through Microsoft 
       await runJobs(database, runs, graphDeps(), { logLines });
       const failed = await readRunRow(database, capture.run.id);
       expect(failed.outcome).toBe("failed");
+      // Entra refusing the app registration ends the run at once with what to fix, not "unreadable".
+      expect((failed.failure as { code?: string }).code).toBe("graph_sign_in_failed");
+      // No retries: at most one sign-in attempt per collection read in parallel (was one per retry per kind).
+      const signIns = sim.requestLog().filter((entry) => entry.tenantId === OTHER && entry.path.includes("/oauth2/"));
+      expect(signIns.length).toBeGreaterThan(0);
+      expect(signIns.length).toBeLessThanOrEqual(Object.keys(GRAPH_COLLECTION_ENDPOINTS).length);
       expect(JSON.stringify(failed.failure)).not.toContain(wrongSecret);
 
       expect(logLines.length).toBeGreaterThan(0);

@@ -10,7 +10,9 @@
 import { z } from "zod";
 import type { ParsedExport } from "../inventory/export-decoding.js";
 import { toPolicyKind } from "../inventory/policy-kinds.js";
+import { OperatorError } from "../shared/operator-error.js";
 import type { GraphClient, GraphResponse } from "./graph-client.js";
+import { isCredentialRejection } from "./graph-connection-test.js";
 import {
   type CollectionRead,
   type GraphCollectionEndpoint,
@@ -316,6 +318,7 @@ async function fetchPage(client: GraphClient, url: string): Promise<PageResult> 
   try {
     response = await client.get(url);
   } catch (error) {
+    throwIfCredentialRejected(error);
     return { ok: false, reason: "graph_unavailable", detail: describeThrown(error) };
   }
   if (response.status !== 200) return { ok: false, ...toFailure(response.status, response.text) };
@@ -498,6 +501,7 @@ async function runBatch(context: ReadContext, version: string, urls: readonly st
         response = await context.client.post(`/${version}/$batch`, body);
       } catch (error) {
         context.options.signal?.throwIfAborted();
+        throwIfCredentialRejected(error);
         for (const index of pending)
           results[index] = { ok: false, reason: "graph_unavailable", detail: describeThrown(error) };
         break;
@@ -630,5 +634,17 @@ class EventChannel<T> implements AsyncIterable<T> {
         this.#wake = resolve;
       });
     }
+  }
+}
+
+/**
+ * Entra refusing the app registration (wrong secret, unknown app or tenant, certificate not
+ * accepted) is not a policy kind that could not be read: every request would fail the same way, so
+ * the run ends at once with a sentence that says what to fix.
+ * @throws {OperatorError} graph_sign_in_failed
+ */
+function throwIfCredentialRejected(error: unknown): void {
+  if (isCredentialRejection(error)) {
+    throw new OperatorError("graph_sign_in_failed", `sign-in refused: ${describeThrown(error)}`, { cause: error });
   }
 }

@@ -35,6 +35,8 @@ export const OPERATOR_ERRORS = {
   credential_undecryptable:
     "A stored credential could not be decrypted: it was changed, or it belongs to another tenant or another encryption key.",
   graph_not_connected: "The tenant is not connected to Microsoft Graph with an app registration.",
+  graph_sign_in_failed:
+    "Microsoft Entra ID refused the tenant's app registration (tenant id, client id, secret or certificate). Test the connection on the tenant's Microsoft Graph page.",
 } as const;
 
 /** One key of {@link OPERATOR_ERRORS}. */

@@ -33,4 +33,5 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<OperatorErrorCode, ContentfulS
   credential_key_missing: 500,
   credential_undecryptable: 500,
   graph_not_connected: 409,
+  graph_sign_in_failed: 502,
 };
