@@ -9,6 +9,7 @@
 import { describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
 import { seedTenant } from "../../test/factories.js";
+import { FIXTURE_IDS } from "../../test/review-fixture.js";
 import { seedTenantReview } from "../../test/review-seed.js";
 import { createTestApp, ORIGIN, signInAs, type TestSession } from "../../test/web-fixture.js";
 import { createApiToken } from "../access/authentication.js";
@@ -197,6 +198,11 @@ describe("tenant reviews pages", () => {
     }
     for (const ext of ["md", "pdf", "json"]) expect(html).toContain(`${base}/${ready.reviewId}/export.${ext}`);
     expect(html).toContain("data-print");
+    // Run ids are links to their operations, not bare UUIDs.
+    for (const runId of [FIXTURE_IDS.snapshotRun, FIXTURE_IDS.captureRun, FIXTURE_IDS.failedRun]) {
+      expect(html).toContain(`href="/operations/${runId}"`);
+    }
+    expect(html).toContain(`href="/operations/${FIXTURE_IDS.countedRuns[0]}"`);
     expect(html).toContain("<svg"); // the charts
     expect(html).not.toContain("<script>alert(1)</script>"); // the fixture's hostile text is escaped
     expect(html).not.toContain('role="progressbar"');

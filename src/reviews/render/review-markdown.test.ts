@@ -86,6 +86,17 @@ describe("renderReviewMarkdown", () => {
     ).toContain("| +3 |");
   });
 
+  it("aligns the change since the previous review left: it is text ('No previous figure'), not a number", () => {
+    const rows = lines.filter((l) => l.startsWith("| Baseline profile | Posture |"));
+    expect(rows).toHaveLength(1);
+    const header = (lines[lines.indexOf(rows[0]!) + 1] ?? "").split("|").map((cell) => cell.trim());
+    const column = rows[0]!
+      .split("|")
+      .map((cell) => cell.trim())
+      .indexOf("Change since previous review");
+    expect(header[column]).toBe("---");
+  });
+
   it("adds the draft notice only to drafts", () => {
     expect(markdown).not.toContain("Draft review.");
     expect(renderReviewMarkdown(buildReviewFixture({ status: "draft" }))).toContain(

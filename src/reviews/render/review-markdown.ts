@@ -78,7 +78,7 @@ function baselinePosture(section: BaselinePostureSection): Blocks {
         { header: "Unresolved", align: "right" },
         { header: "Open", align: "right" },
         { header: "Reopened", align: "right" },
-        { header: "Change since previous review", align: "right" },
+        { header: "Change since previous review" },
         { header: "Resolved in period", align: "right" },
         { header: "Unresolved by kind" },
         { header: "Last compared" },

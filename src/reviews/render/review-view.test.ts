@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildReviewFixture, buildReviewSections, SECRET_MARKER } from "../../../test/review-fixture.js";
+import { buildReviewFixture, buildReviewSections, FIXTURE_IDS, SECRET_MARKER } from "../../../test/review-fixture.js";
 import { REVIEW_SECTION_KINDS, REVIEW_SECTION_TITLES, reviewSectionsSchema } from "../review-content.js";
 import { renderReviewHtml } from "./review-document.js";
+import { REVIEW_CSS } from "./review-styles.js";
 import { ReviewDocumentView } from "./review-view.js";
 
 const render = (review = buildReviewFixture()) => String(ReviewDocumentView({ review }));
@@ -111,6 +112,63 @@ describe("ReviewDocumentView", () => {
       expect(table).toMatch(/<caption>[^<]+<\/caption>/);
       expect(table).toContain('<th scope="col"');
     }
+  });
+});
+
+describe("ReviewDocumentView with runHref", () => {
+  const runHref = (id: string) => `/operations/${id}`;
+  const linked = String(ReviewDocumentView({ review: buildReviewFixture(), runHref }));
+
+  it("links every run id to its operation, short form shown and the full id in the title", () => {
+    const runIds = [
+      FIXTURE_IDS.failedRun,
+      FIXTURE_IDS.partialRun,
+      FIXTURE_IDS.blockedRun,
+      FIXTURE_IDS.snapshotRun,
+      FIXTURE_IDS.captureRun,
+      ...FIXTURE_IDS.countedRuns,
+    ];
+    for (const id of runIds) {
+      expect(linked).toContain(`<a href="/operations/${id}" title="${id}" data-run-ref="${id}">${id.slice(0, 8)}</a>`);
+    }
+  });
+
+  it("shows no run or snapshot id as bare text, and the snapshot id in short form with the full id on hover", () => {
+    const text = visibleText(linked);
+    for (const id of [FIXTURE_IDS.snapshot, FIXTURE_IDS.snapshotRun, FIXTURE_IDS.captureRun, FIXTURE_IDS.failedRun]) {
+      expect(text).not.toContain(id);
+    }
+    expect(linked).toContain(`<span title="${FIXTURE_IDS.snapshot}">${FIXTURE_IDS.snapshot.slice(0, 8)}</span>`);
+  });
+
+  it("keeps ids as full plain text without runHref (print, PDF)", () => {
+    const plain = render();
+    expect(plain).not.toContain('href="/operations/');
+    expect(visibleText(plain)).toContain(FIXTURE_IDS.captureRun);
+    expect(visibleText(plain)).toContain(FIXTURE_IDS.countedRuns[13]);
+  });
+});
+
+describe("review layout", () => {
+  it("puts every data table in a labelled box that scrolls sideways, so a phone's page never does", () => {
+    const html = render();
+    const boxes = html.match(/<section class="rv-table-scroll" aria-label="[^"]+" tabindex="0"><table/g) ?? [];
+    const visibleTables = html.match(/<table class="rv-table/g) ?? [];
+    expect(boxes.length).toBe(visibleTables.length);
+    expect(REVIEW_CSS).toMatch(/\.rv-table-scroll \{[^}]*overflow-x: auto/);
+  });
+
+  it("gives the drift table fixed column shares, the policy the widest, so names do not wrap letter by letter", () => {
+    const html = render();
+    expect(html).toMatch(/<table class="rv-table rv-table-drift">[\s\S]*?<colgroup><col class="rv-col-policy"\/>/);
+    expect(REVIEW_CSS).toMatch(/\.rv-table-drift \{ table-layout: fixed;/);
+    const share = (col: string) => Number(new RegExp(`\\.${col} \\{ width: (\\d+)%`).exec(REVIEW_CSS)?.[1]);
+    expect(share("rv-col-policy")).toBeGreaterThanOrEqual(20);
+    expect(share("rv-col-policy")).toBeGreaterThan(share("rv-col-value"));
+  });
+
+  it("aligns the change since the previous review as text, not as a number", () => {
+    expect(render()).toContain('<th scope="col">Change since previous review</th>');
   });
 });
 

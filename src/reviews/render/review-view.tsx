@@ -67,6 +67,37 @@ export function toSectionsByKind(sections: readonly ReviewSection[]): {
 /** Shown under a heading whose section the review does not (yet) contain. */
 export const SECTION_MISSING = "This section has not been composed.";
 
+/** Where a run id links to in an interactive view; without it ids are plain text in full. */
+type RunHref = ((runId: string) => string) | undefined;
+
+/** Characters of an id shown as its short form in an interactive view. */
+const SHORT_ID_LENGTH = 8;
+
+/**
+ * An operation run's id: in an interactive view a link to the run (short form, the full id in
+ * its title); in print, PDF and anywhere without `runHref`, the full id as text.
+ */
+function RunRef({ runId, runHref }: { runId: string; runHref: RunHref }) {
+  if (runHref === undefined) return <>{runId}</>;
+  return (
+    <a href={runHref(runId)} title={runId} data-run-ref={runId}>
+      {runId.slice(0, SHORT_ID_LENGTH)}
+    </a>
+  );
+}
+
+/**
+ * A table that scrolls sideways inside its own box when it is wider than the page (a phone), so
+ * the page itself never does. Focusable and labelled, so keyboard users can scroll it too.
+ */
+function TableScroll({ label, children }: { label: string; children: Child }) {
+  return (
+    <section class="rv-table-scroll" aria-label={label} tabindex={0}>
+      {children}
+    </section>
+  );
+}
+
 function PostureBadge({ state }: { state: PostureState }) {
   const posture = describePosture(state);
   return (
@@ -122,57 +153,66 @@ function BaselinePosture({ section }: { section: BaselinePostureSection }) {
       {section.profiles.length === 0 ? (
         <p>{NO_PROFILES}</p>
       ) : (
-        <table class="rv-table">
-          <caption>Posture per baseline profile</caption>
-          <thead>
-            <tr>
-              <th scope="col">Baseline profile</th>
-              <th scope="col">Posture</th>
-              <th scope="col" class="rv-num">
-                Unresolved
-              </th>
-              <th scope="col" class="rv-num">
-                Change since previous review
-              </th>
-              <th scope="col" class="rv-num">
-                Resolved in period
-              </th>
-              <th scope="col">Unresolved by kind</th>
-              <th scope="col">Last compared</th>
-            </tr>
-          </thead>
-          <tbody>
-            {section.profiles.map((p) => {
-              const kinds = toFindingKindRows(p.unresolvedByKind);
-              return (
-                <tr>
-                  <th scope="row">{p.profileName}</th>
-                  <td>
-                    <PostureBadge state={p.state} />
-                  </td>
-                  <td class="rv-num">
-                    {formatCount(p.unresolvedCount)}
-                    <br />
-                    <span class="rv-muted">{`${formatCount(p.openCount)} open · ${formatCount(p.reopenedCount)} reopened`}</span>
-                  </td>
-                  <td class="rv-num">{describeChange(p.changeSincePrevious)}</td>
-                  <td class="rv-num">{formatCount(p.resolvedCount)}</td>
-                  <td>
-                    {kinds.length === 0
-                      ? "None"
-                      : kinds.map((k, i) => (
-                          <>
-                            {i > 0 ? <br /> : null}
-                            {`${k.label}: ${formatCount(k.count)}`}
-                          </>
-                        ))}
-                  </td>
-                  <td>{p.lastComparedAt ? formatUtcDateTime(p.lastComparedAt) : "Never"}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <TableScroll label="Posture per baseline profile">
+          <table class="rv-table rv-table-posture">
+            <caption>Posture per baseline profile</caption>
+            <colgroup>
+              <col class="rv-col-profile" />
+              <col class="rv-col-posture" />
+              <col class="rv-col-count" />
+              <col class="rv-col-change" />
+              <col class="rv-col-count" />
+              <col class="rv-col-kinds" />
+              <col class="rv-col-date" />
+            </colgroup>
+            <thead>
+              <tr>
+                <th scope="col">Baseline profile</th>
+                <th scope="col">Posture</th>
+                <th scope="col" class="rv-num">
+                  Unresolved
+                </th>
+                <th scope="col">Change since previous review</th>
+                <th scope="col" class="rv-num">
+                  Resolved in period
+                </th>
+                <th scope="col">Unresolved by kind</th>
+                <th scope="col">Last compared</th>
+              </tr>
+            </thead>
+            <tbody>
+              {section.profiles.map((p) => {
+                const kinds = toFindingKindRows(p.unresolvedByKind);
+                return (
+                  <tr>
+                    <th scope="row">{p.profileName}</th>
+                    <td>
+                      <PostureBadge state={p.state} />
+                    </td>
+                    <td class="rv-num">
+                      {formatCount(p.unresolvedCount)}
+                      <br />
+                      <span class="rv-muted">{`${formatCount(p.openCount)} open · ${formatCount(p.reopenedCount)} reopened`}</span>
+                    </td>
+                    <td>{describeChange(p.changeSincePrevious)}</td>
+                    <td class="rv-num">{formatCount(p.resolvedCount)}</td>
+                    <td>
+                      {kinds.length === 0
+                        ? "None"
+                        : kinds.map((k, i) => (
+                            <>
+                              {i > 0 ? <br /> : null}
+                              {`${k.label}: ${formatCount(k.count)}`}
+                            </>
+                          ))}
+                    </td>
+                    <td>{p.lastComparedAt ? formatUtcDateTime(p.lastComparedAt) : "Never"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </>
   );
@@ -184,43 +224,55 @@ function NotableDrift({ section }: { section: NotableDriftSection }) {
       <p>{describeNotableDrift(section)}</p>
       <DriftChart chart={section.chart} idPrefix="rv-drift" />
       {section.findings.length > 0 ? (
-        <table class="rv-table">
-          <caption>Top drift findings: expected (baseline) against actual (tenant)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Policy</th>
-              <th scope="col">Finding</th>
-              <th scope="col">Setting</th>
-              <th scope="col">Expected</th>
-              <th scope="col">Actual</th>
-              <th scope="col">Status</th>
-              <th scope="col">First seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {section.findings.map((f) => (
+        <TableScroll label="Top drift findings">
+          <table class="rv-table rv-table-drift">
+            <caption>Top drift findings: expected (baseline) against actual (tenant)</caption>
+            {/* Column widths for print and PDF, where a long value must not squeeze the policy name. */}
+            <colgroup>
+              <col class="rv-col-policy" />
+              <col class="rv-col-kind" />
+              <col class="rv-col-setting" />
+              <col class="rv-col-value" />
+              <col class="rv-col-value" />
+              <col class="rv-col-status" />
+              <col class="rv-col-date" />
+            </colgroup>
+            <thead>
               <tr>
-                <th scope="row">
-                  {f.policyName}
-                  <br />
-                  <span class="rv-muted">{`${describePolicyKind(f.policyKind)} · ${f.profileName}`}</span>
-                </th>
-                <td>{describeFindingKind(f.findingKind)}</td>
-                <td>{f.settingLabel ?? <span class="rv-muted">Whole policy</span>}</td>
-                <ValueCell value={f.expected} />
-                <ValueCell value={f.actual} />
-                <td>{describeFindingStatus(f.status)}</td>
-                <td>{formatUtcDate(f.firstSeenAt)}</td>
+                <th scope="col">Policy</th>
+                <th scope="col">Finding</th>
+                <th scope="col">Setting</th>
+                <th scope="col">Expected</th>
+                <th scope="col">Actual</th>
+                <th scope="col">Status</th>
+                <th scope="col">First seen</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {section.findings.map((f) => (
+                <tr>
+                  <th scope="row">
+                    {f.policyName}
+                    <br />
+                    <span class="rv-muted">{`${describePolicyKind(f.policyKind)} · ${f.profileName}`}</span>
+                  </th>
+                  <td>{describeFindingKind(f.findingKind)}</td>
+                  <td>{f.settingLabel ?? <span class="rv-muted">Whole policy</span>}</td>
+                  <ValueCell value={f.expected} />
+                  <ValueCell value={f.actual} />
+                  <td>{describeFindingStatus(f.status)}</td>
+                  <td>{formatUtcDate(f.firstSeenAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       ) : null}
     </>
   );
 }
 
-function OperationsHealth({ section }: { section: OperationsHealthSection }) {
+function OperationsHealth({ section, runHref }: { section: OperationsHealthSection; runHref: RunHref }) {
   return (
     <>
       <p>{describeOperationsSummary(section)}</p>
@@ -229,50 +281,63 @@ function OperationsHealth({ section }: { section: OperationsHealthSection }) {
       {section.failures.length === 0 ? (
         <p>{NO_FAILURES}</p>
       ) : (
-        <table class="rv-table">
-          <caption>Operations that did not fully succeed, with their reasons</caption>
-          <thead>
-            <tr>
-              <th scope="col">Operation</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Completed</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Reference</th>
-            </tr>
-          </thead>
-          <tbody>
-            {section.failures.map((f) => (
+        <TableScroll label="Operations that did not fully succeed">
+          <table class="rv-table">
+            <caption>Operations that did not fully succeed, with their reasons</caption>
+            <thead>
               <tr>
-                <th scope="row">{describeRunTypeLabel(f.typeLabel)}</th>
-                <td>
-                  <span class={`rv-badge rv-tone-${toOutcomeTone(f.outcome)}`}>{describeOutcome(f.outcome)}</span>
-                </td>
-                <td>{formatUtcDateTime(f.completedAt)}</td>
-                <td>{f.reason}</td>
-                <td class="rv-ref">{f.runId}</td>
+                <th scope="col">Operation</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Completed</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Reference</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {section.failures.map((f) => (
+                <tr>
+                  <th scope="row">{describeRunTypeLabel(f.typeLabel)}</th>
+                  <td>
+                    <span class={`rv-badge rv-tone-${toOutcomeTone(f.outcome)}`}>{describeOutcome(f.outcome)}</span>
+                  </td>
+                  <td>{formatUtcDateTime(f.completedAt)}</td>
+                  <td>{f.reason}</td>
+                  <td class="rv-ref">
+                    <RunRef runId={f.runId} runHref={runHref} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </>
   );
 }
 
-function EvidenceBasis({ section }: { section: EvidenceBasisSection }) {
+function EvidenceBasis({ section, runHref }: { section: EvidenceBasisSection; runHref: RunHref }) {
   const inv = section.inventory;
   return (
     <>
       <dl class="rv-evidence">
         <dt>Evidence snapshot</dt>
-        <dd class="rv-ref">{section.snapshotId}</dd>
+        <dd class="rv-ref">
+          {runHref === undefined ? (
+            section.snapshotId
+          ) : (
+            // No page shows a snapshot: the short form, the full id on hover; its operation links below.
+            <span title={section.snapshotId}>{section.snapshotId.slice(0, SHORT_ID_LENGTH)}</span>
+          )}
+        </dd>
         <dt>Generated</dt>
         <dd>
           {formatUtcDateTime(section.generatedAt)}
           {section.generatedByCompose ? " (generated for this review)" : null}
         </dd>
         <dt>Generated by operation</dt>
-        <dd class="rv-ref">{section.snapshotRunId}</dd>
+        <dd class="rv-ref">
+          <RunRef runId={section.snapshotRunId} runHref={runHref} />
+        </dd>
         <dt>Window</dt>
         <dd>{`${formatUtcDateTime(section.windowStart)} to ${formatUtcDateTime(section.windowEnd)}`}</dd>
         <dt>Evidence as of</dt>
@@ -284,37 +349,43 @@ function EvidenceBasis({ section }: { section: EvidenceBasisSection }) {
         {inv.captureRunId ? (
           <>
             <dt>Captured by operation</dt>
-            <dd class="rv-ref">{inv.captureRunId}</dd>
+            <dd class="rv-ref">
+              <RunRef runId={inv.captureRunId} runHref={runHref} />
+            </dd>
           </>
         ) : null}
       </dl>
       {inv.byKind.length > 0 ? (
-        <table class="rv-table">
-          <caption>Inventory coverage by policy kind</caption>
-          <thead>
-            <tr>
-              <th scope="col">Policy kind</th>
-              <th scope="col" class="rv-num">
-                Policies
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {inv.byKind.map((k) => (
+        <TableScroll label="Inventory coverage by policy kind">
+          <table class="rv-table">
+            <caption>Inventory coverage by policy kind</caption>
+            <thead>
               <tr>
-                <th scope="row">{describePolicyKind(k.policyKind)}</th>
-                <td class="rv-num">{formatCount(k.count)}</td>
+                <th scope="col">Policy kind</th>
+                <th scope="col" class="rv-num">
+                  Policies
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {inv.byKind.map((k) => (
+                <tr>
+                  <th scope="row">{describePolicyKind(k.policyKind)}</th>
+                  <td class="rv-num">{formatCount(k.count)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       ) : null}
       <h3>Counted operations</h3>
       <p>{describeCountedRuns(section.countedRunIds.length)}</p>
       {section.countedRunIds.length > 0 ? (
         <ol class="rv-run-ids rv-ref">
           {section.countedRunIds.map((id) => (
-            <li>{id}</li>
+            <li>
+              <RunRef runId={id} runHref={runHref} />
+            </li>
           ))}
         </ol>
       ) : null}
@@ -332,7 +403,7 @@ function EvidenceBasis({ section }: { section: EvidenceBasisSection }) {
   );
 }
 
-function SectionBody({ section }: { section: ReviewSection }): Child {
+function SectionBody({ section, runHref }: { section: ReviewSection; runHref: RunHref }): Child {
   switch (section.kind) {
     case "executive_summary":
       return <ExecutiveSummary section={section} />;
@@ -341,9 +412,9 @@ function SectionBody({ section }: { section: ReviewSection }): Child {
     case "notable_drift":
       return <NotableDrift section={section} />;
     case "operations_health":
-      return <OperationsHealth section={section} />;
+      return <OperationsHealth section={section} runHref={runHref} />;
     case "evidence_basis":
-      return <EvidenceBasis section={section} />;
+      return <EvidenceBasis section={section} runHref={runHref} />;
   }
 }
 
@@ -358,6 +429,13 @@ export interface ReviewDocumentViewProps {
    * (Default: true)
    */
   withStyles?: boolean | undefined;
+  /**
+   * The URL of an operation run, e.g. `(id) => \`/operations/${id}\``: given, every run id
+   * (failures' references, the snapshot's and the capture's operations, counted operations) is a
+   * link showing the id's first 8 characters, with the full id in its title. (Default: none — ids
+   * are plain text in full, as print and PDF need)
+   */
+  runHref?: ((runId: string) => string) | undefined;
 }
 
 /**
@@ -365,7 +443,7 @@ export interface ReviewDocumentViewProps {
  * draft banner for drafts, and the five sections in canonical order. A section the review lacks
  * keeps its heading and says so. Styles come along unless `withStyles` is false.
  */
-export function ReviewDocumentView({ review, generatedAt, withStyles = true }: ReviewDocumentViewProps) {
+export function ReviewDocumentView({ review, generatedAt, withStyles = true, runHref }: ReviewDocumentViewProps) {
   const sections = toSectionsByKind(review.sections);
   return (
     <>
@@ -417,7 +495,11 @@ export function ReviewDocumentView({ review, generatedAt, withStyles = true }: R
           return (
             <section class="rv-section" aria-labelledby={headingId}>
               <h2 id={headingId}>{REVIEW_SECTION_TITLES[kind]}</h2>
-              {section ? <SectionBody section={section} /> : <p class="rv-muted">{SECTION_MISSING}</p>}
+              {section ? (
+                <SectionBody section={section} runHref={runHref} />
+              ) : (
+                <p class="rv-muted">{SECTION_MISSING}</p>
+              )}
             </section>
           );
         })}

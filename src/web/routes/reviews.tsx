@@ -200,7 +200,8 @@ function recentQuarters(now: Date, count = 8): { key: string; label: string }[] 
 
 const PAGE_STYLES = `
 .tenant-nav{margin:.25rem 0 1rem}
-.reviews-table{width:100%;border-collapse:collapse;margin:.5rem 0 1rem}
+.reviews-scroll{max-width:100%;overflow-x:auto;margin:.5rem 0 1rem}
+.reviews-table{width:100%;border-collapse:collapse}
 .reviews-table th,.reviews-table td{text-align:left;padding:.4rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
 .review-status{display:inline-block;padding:0 .5rem;border-radius:999px;font-size:.85em;background:#e5e7eb}
 .review-status[data-status="ready"]{background:#dcfce7}
@@ -408,46 +409,48 @@ function ReviewsTable({
 }) {
   if (reviews.length === 0) return <p class="muted">No reviews yet.</p>;
   return (
-    <table class="reviews-table">
-      <thead>
-        <tr>
-          <th scope="col">Period</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-          <th scope="col">Ready</th>
-          <th scope="col">Links</th>
-        </tr>
-      </thead>
-      <tbody>
-        {reviews.map((review) => {
-          const url = reviewUrl(workspaceSlug, tenantId, review.id);
-          return (
-            <tr data-review-id={review.id}>
-              <td>
-                <a href={url}>{review.periodLabel}</a>
-              </td>
-              <td>
-                <ReviewStatus status={review.status} />
-              </td>
-              <td>
-                <Time at={review.createdAt} />
-              </td>
-              <td>{review.readyAt === null ? <span class="muted">Not yet</span> : <Time at={review.readyAt} />}</td>
-              <td>
-                {review.status === "ready" ? (
-                  <>
-                    <a href={`${url}/export.md`}>Markdown</a> · <a href={`${url}/export.pdf`}>PDF</a> ·{" "}
-                    <a href={`${url}/export.json`}>JSON</a>
-                  </>
-                ) : (
-                  <a href={runUrl(review.runId)}>View operation →</a>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div class="reviews-scroll">
+      <table class="reviews-table">
+        <thead>
+          <tr>
+            <th scope="col">Period</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Ready</th>
+            <th scope="col">Links</th>
+          </tr>
+        </thead>
+        <tbody>
+          {reviews.map((review) => {
+            const url = reviewUrl(workspaceSlug, tenantId, review.id);
+            return (
+              <tr data-review-id={review.id}>
+                <td>
+                  <a href={url}>{review.periodLabel}</a>
+                </td>
+                <td>
+                  <ReviewStatus status={review.status} />
+                </td>
+                <td>
+                  <Time at={review.createdAt} />
+                </td>
+                <td>{review.readyAt === null ? <span class="muted">Not yet</span> : <Time at={review.readyAt} />}</td>
+                <td>
+                  {review.status === "ready" ? (
+                    <>
+                      <a href={`${url}/export.md`}>Markdown</a> · <a href={`${url}/export.pdf`}>PDF</a> ·{" "}
+                      <a href={`${url}/export.json`}>JSON</a>
+                    </>
+                  ) : (
+                    <a href={runUrl(review.runId)}>View operation →</a>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -660,7 +663,7 @@ export function reviewsRoutes(deps: WebDeps) {
                 </button>
               </div>
               <ReviewStyles />
-              <ReviewDocumentView review={review} />
+              <ReviewDocumentView review={review} runHref={runUrl} />
             </>
           ) : (
             <>
