@@ -54,14 +54,33 @@ export const driftHistoryPointSchema = z.object({
 });
 export type DriftHistoryPoint = z.infer<typeof driftHistoryPointSchema>;
 
+/** A completed compare that left no findings state behind (it failed, was blocked or was cancelled). */
+export const unusableCompareSchema = z.object({
+  runId: uuid,
+  /** When it completed (ISO-8601). */
+  completedAt: isoDateTime,
+  outcome,
+});
+export type UnusableCompare = z.infer<typeof unusableCompareSchema>;
+
 /** Drift of the tenant against one baseline profile it was compared with, as of the window's end. */
 export const profileDriftSchema = z.object({
   profileId: uuid,
   profileName: z.string().max(300),
-  /** The latest completed compare of this tenant and profile at or before the snapshot (null: never compared). */
+  /**
+   * The compare the counts come from: the latest compare of this tenant and profile before `asOf`
+   * that produced findings state (succeeded or partially succeeded); null when none did. Snapshots
+   * generated before this rule may name a later failed compare here.
+   */
   lastCompareRunId: uuid.nullable(),
   lastComparedAt: isoDateTime.nullable(),
   lastCompareOutcome: outcome.nullable(),
+  /**
+   * The latest completed compare before `asOf` when it is later than `lastCompareRunId`'s and
+   * produced no findings state (failed, blocked, cancelled); absent when the latest compare is the
+   * posture's own.
+   */
+  laterUnusableCompare: unusableCompareSchema.optional(),
   /** Current finding counts by status (open and reopened are unresolved; resolved = resolved in the window). */
   counts: findingStatusCountsSchema,
   /** The same counts by finding kind (DESIGN.md §5 kinds: setting_changed, policy_missing, …). */
@@ -78,7 +97,10 @@ export const countedRunsSchema = z
   .object({ count, runIds: z.array(uuid) })
   .refine((value) => value.count === value.runIds.length, { message: "count must equal runIds.length" });
 
-/** A failed, blocked or cancelled run of the window, with its operator-safe reason only (never diagnostics). */
+/**
+ * A run of the window that did not fully succeed (partially succeeded, failed, blocked or
+ * cancelled), with its operator-safe reason only (never diagnostics).
+ */
 export const operationFailureSchema = z.object({
   runId: uuid,
   type: z.string().max(100),
@@ -87,6 +109,15 @@ export const operationFailureSchema = z.object({
   /** Operator-safe failure code and sentence (`operation_runs.failure`), or null when none was stored. */
   code: z.string().max(100).nullable(),
   message: z.string().max(1_000).nullable(),
+  /**
+   * Policy kinds (Graph `@odata.type` without prefix) a capture or compare could not read, from its
+   * `context.result.unreadablePolicyKinds`; absent when the run named none. Readers map them to
+   * catalog labels.
+   */
+  unreadablePolicyKinds: z
+    .array(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,99}$/))
+    .max(100)
+    .optional(),
 });
 export type OperationFailure = z.infer<typeof operationFailureSchema>;
 
@@ -108,7 +139,10 @@ export type OperationCounts = z.infer<typeof operationCountsSchema>;
 
 /** `evidence_snapshots.content`. */
 export const evidenceSnapshotContentSchema = z.object({
-  /** The moment the snapshot describes (ISO-8601): min(window end, generation time). */
+  /**
+   * The moment the snapshot describes (ISO-8601): min(window end, generation time). Only a snapshot
+   * whose `asOf` equals the window's end describes the whole window; review composition reuses no other.
+   */
   asOf: isoDateTime,
   /** The sources walked, in order (the run's counted `total`). */
   sources: z.array(evidenceSourceEntrySchema),

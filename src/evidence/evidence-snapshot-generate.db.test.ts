@@ -75,7 +75,17 @@ async function seedTenantWithRuns(database: Database, runs: RunService) {
       diagnostics: "ENOENT: /secret/path/export at readdir",
     },
   });
-  const partial = await seedCompletedRun(runs, { ...base, type: "baseline_compare", outcome: "partially_succeeded" });
+  const partial = await seedCompletedRun(runs, {
+    ...base,
+    type: "baseline_compare",
+    outcome: "partially_succeeded",
+    failure: {
+      code: "evidence_partially_unreadable",
+      message: "Some policy kinds could not be read from the tenant's evidence source: Settings catalog policy.",
+      diagnostics: "429 Too Many Requests at /deviceManagement/configurationPolicies",
+    },
+    result: { findingCount: 0, unreadablePolicyKinds: ["deviceManagementConfigurationPolicy"] },
+  });
   // Not counted: another tenant's run, a review-family run, a run of an earlier month.
   await seedCompletedRun(runs, {
     workspaceId: workspace.id,
@@ -137,7 +147,8 @@ describe("evidence_snapshot.generate", () => {
       );
       expect(counted.toSorted()).toEqual([...seeded.succeeded, seeded.failed, seeded.partial].toSorted());
       expect(counted).not.toContain(seeded.old);
-      // Failures carry the operator-safe code and sentence only, never diagnostics.
+      // Every run that did not fully succeed is listed, partial ones included, with the operator-safe
+      // code and sentence (and the policy kinds a partial read missed) only, never diagnostics.
       expect(operations?.failures).toEqual([
         {
           runId: seeded.failed,
@@ -147,8 +158,17 @@ describe("evidence_snapshot.generate", () => {
           code: "evidence_source_unreachable",
           message: "The tenant's evidence source could not be read.",
         },
+        {
+          runId: seeded.partial,
+          type: "baseline_compare",
+          outcome: "partially_succeeded",
+          completedAt: expect.any(String),
+          code: "evidence_partially_unreadable",
+          message: "Some policy kinds could not be read from the tenant's evidence source: Settings catalog policy.",
+          unreadablePolicyKinds: ["deviceManagementConfigurationPolicy"],
+        },
       ]);
-      expect(JSON.stringify(snapshot.content)).not.toContain("ENOENT");
+      expect(JSON.stringify(snapshot.content)).not.toMatch(/ENOENT|429 Too Many/);
       // Counted progress: one unit per evidence source, all processed.
       expect(snapshot.content?.sources.map((source) => source.key)).toEqual(["inventory", "operations"]);
       expect(done.summaryCounts).toEqual({ total: 2, processed: 2 });
@@ -207,6 +227,77 @@ describe("evidence_snapshot.generate", () => {
     const rows = await database.db.execute(sql`select count(*)::int as n from evidence_snapshots`);
     expect(rows.rows).toEqual([{ n: 1 }]);
   });
+
+  dbTest(
+    "takes the posture from the latest compare that produced findings state and names a later failed compare",
+    async ({ database }) => {
+      const { workspace } = await seedWorkspace(database);
+      const source = await seedTenant(database, workspace.id, { name: "Baseline source" });
+      const tenant = await seedTenant(database, workspace.id, { name: "Contoso" });
+      const profile = await seedProfile(database, workspace.id, source, { name: "Windows baseline" });
+      const period = currentMonthPeriod(new Date());
+      const at = (hours: number) => new Date(period.start.getTime() + hours * 3_600_000);
+      const compare = async (hours: number, outcome: RunOutcome, result?: Record<string, unknown>) => {
+        const { runs } = createTestRunService(database, () => at(hours));
+        const { run } = await runs.startRun(
+          {
+            workspaceId: workspace.id,
+            tenantId: tenant.id,
+            type: "baseline_compare",
+            initiatorUserId: null,
+            initiatorLabel: "test",
+            identityKey: `baseline_compare:${randomUUID()}`,
+            inputs: { profileId: profile.id, tenantId: tenant.id },
+          },
+          1,
+        );
+        const begun = await runs.beginAttempt(run.id, { workerId: "test-worker", jobId: 0 });
+        if (begun === undefined) throw new Error("run did not begin");
+        await runs.completeRun({ runId: run.id, attempt: begun.attempt }, { outcome, ...(result ? { result } : {}) });
+        return run.id;
+      };
+      const partial = await compare(1, "partially_succeeded", { findingCount: 2, openFindingCount: 2 });
+      const failed = await compare(2, "failed");
+      const { runs } = createTestRunService(database);
+      const { run } = await runs.startRun(
+        {
+          workspaceId: workspace.id,
+          tenantId: tenant.id,
+          type: "evidence_snapshot.generate",
+          initiatorUserId: null,
+          initiatorLabel: "test",
+          identityKey: `evidence_snapshot.generate:${randomUUID()}`,
+          inputs: {},
+        },
+        1,
+      );
+      const ctx: RunWorkContext = {
+        run,
+        db: database.db,
+        signal: new AbortController().signal,
+        setPhase: async () => undefined,
+        reportCounts: () => undefined,
+        saveResume: async () => undefined,
+        checkpoint: async () => undefined,
+      };
+      const snapshot = await generateEvidenceSnapshot(ctx, {
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        windowStart: period.start,
+        windowEnd: period.end,
+        now: () => at(3),
+      });
+      expect(snapshot.content.drift).toEqual([
+        expect.objectContaining({
+          profileName: "Windows baseline",
+          lastCompareRunId: partial,
+          lastComparedAt: at(1).toISOString(),
+          lastCompareOutcome: "partially_succeeded",
+          laterUnusableCompare: { runId: failed, completedAt: at(2).toISOString(), outcome: "failed" },
+        }),
+      ]);
+    },
+  );
 
   dbTest("a complete snapshot is immutable: an UPDATE raises", async ({ database }) => {
     const { runs } = createTestRunService(database);

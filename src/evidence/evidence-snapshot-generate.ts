@@ -21,6 +21,7 @@ import {
   type InventoryCoverage,
   type OperationCounts,
   type OperationFailure,
+  operationFailureSchema,
   type ProfileDrift,
 } from "./evidence-snapshot-content.js";
 
@@ -185,18 +186,36 @@ export function toCompositeSummary(operations: OperationCounts): CompositeSummar
 }
 
 /**
- * The latest complete snapshot of exactly this tenant and window, or undefined.
+ * The latest complete snapshot of exactly this tenant and window, or undefined. It may describe
+ * only part of the window (see {@link coversWholeWindow}).
  */
 export async function findLatestCompleteSnapshot(
   db: Db,
-  input: { workspaceId: string; tenantId: string; windowStart: Date; windowEnd: Date },
+  input: {
+    workspaceId: string;
+    tenantId: string;
+    windowStart: Date;
+    windowEnd: Date;
+    /** Leave out the snapshot this run generated (a compose run looking for one it did not make). */
+    excludeRunId?: string;
+  },
 ): Promise<CompleteEvidenceSnapshot | undefined> {
   const row = await findSnapshotRow(
     db,
     sql`workspace_id = ${input.workspaceId} and tenant_id = ${input.tenantId} and status = 'complete'
-      and window_start = ${input.windowStart} and window_end = ${input.windowEnd}`,
+      and window_start = ${input.windowStart} and window_end = ${input.windowEnd}
+      and run_id is distinct from ${input.excludeRunId ?? null}`,
   );
   return row === undefined ? undefined : toCompleteSnapshot(row);
+}
+
+/**
+ * True when a snapshot still describes its whole window truthfully: it was generated at or after
+ * the window's end, so its `asOf` is the window's end. A snapshot taken while the period was
+ * running misses everything after its `asOf` (compares, findings, runs) and must not be reused.
+ */
+export function coversWholeWindow(snapshot: Pick<CompleteEvidenceSnapshot, "windowEnd" | "content">): boolean {
+  return new Date(snapshot.content.asOf).getTime() >= snapshot.windowEnd.getTime();
 }
 
 /** The snapshot a run generated (complete or not), by run id. */
@@ -360,7 +379,15 @@ async function readProfileDrift(db: Db, window: Window, profile: { id: string; n
       and context->'inputs'->>'profileId' = ${profile.id} and completed_at < ${window.asOf}
     order by completed_at, id`);
   const rows = compares.rows as { id: string; outcome: string; completed_at: Date | string; open_count: unknown }[];
-  const last = rows.at(-1);
+  // The posture comes from the latest compare that left findings state behind; a later compare that
+  // failed, was blocked or was cancelled changed no finding, so it is named beside it, not instead.
+  const last = rows.findLast((row) => row.outcome === "succeeded" || row.outcome === "partially_succeeded");
+  const latest = rows.at(-1);
+  const latestOutcome = latest === undefined ? undefined : outcomeSchema.safeParse(latest.outcome);
+  const laterUnusableCompare =
+    latest !== undefined && latest !== last && latestOutcome?.success
+      ? { runId: latest.id, completedAt: new Date(latest.completed_at).toISOString(), outcome: latestOutcome.data }
+      : undefined;
   const history: DriftHistoryPoint[] = [];
   for (const row of rows) {
     const outcome = outcomeSchema.safeParse(row.outcome);
@@ -380,6 +407,7 @@ async function readProfileDrift(db: Db, window: Window, profile: { id: string; n
     lastCompareRunId: last?.id ?? null,
     lastComparedAt: last === undefined ? null : new Date(last.completed_at).toISOString(),
     lastCompareOutcome: lastOutcome?.success ? lastOutcome.data : null,
+    ...(laterUnusableCompare === undefined ? {} : { laterUnusableCompare }),
     counts,
     byKind,
     unresolvedFindingIds,
@@ -396,14 +424,23 @@ async function readOperationCounts(db: Db, window: Window): Promise<OperationCou
     REVIEW_FAMILY_RUN_TYPES.map((type) => sql`${type}`),
     sql`, `,
   );
-  const completed = await db.execute(sql`select id, type, outcome, completed_at, failure from operation_runs
+  const completed = await db.execute(sql`select id, type, outcome, completed_at, failure,
+      context->'result'->'unreadablePolicyKinds' as unreadable_policy_kinds
+    from operation_runs
     where tenant_id = ${window.tenantId} and status = 'completed'
       and completed_at >= ${window.start} and completed_at < ${window.asOf}
       and type not in (${reviewTypes})
     order by completed_at, id`);
   const operations: OperationCounts = { total: 0, byOutcome: {}, byType: {}, failures: [], activeRunCount: 0 };
   for (const raw of completed.rows) {
-    const row = raw as { id: string; type: string; outcome: string; completed_at: Date | string; failure: unknown };
+    const row = raw as {
+      id: string;
+      type: string;
+      outcome: string;
+      completed_at: Date | string;
+      failure: unknown;
+      unreadable_policy_kinds: unknown;
+    };
     const parsed = outcomeSchema.safeParse(row.outcome);
     if (!parsed.success) continue;
     const outcome = parsed.data;
@@ -416,7 +453,7 @@ async function readOperationCounts(db: Db, window: Window): Promise<OperationCou
     const counted = ofType[outcome];
     counted.count++;
     counted.runIds.push(row.id);
-    if (outcome === "failed" || outcome === "blocked" || outcome === "cancelled") {
+    if (outcome !== "succeeded") {
       operations.failures.push(toOperationFailure(row, type, outcome));
     }
   }
@@ -427,9 +464,15 @@ async function readOperationCounts(db: Db, window: Window): Promise<OperationCou
   return operations;
 }
 
-/** Only the stored operator-safe `code` and `message` are kept; diagnostics never leave the run. */
+const unreadablePolicyKindsSchema = operationFailureSchema.shape.unreadablePolicyKinds.unwrap().min(1);
+
+/**
+ * Only the stored operator-safe `code` and `message` are kept, plus the policy kinds the run's
+ * result says it could not read (identifier-shaped kind names only; a malformed list is dropped);
+ * diagnostics never leave the run.
+ */
 function toOperationFailure(
-  row: { id: string; completed_at: Date | string; failure: unknown },
+  row: { id: string; completed_at: Date | string; failure: unknown; unreadable_policy_kinds: unknown },
   type: string,
   outcome: RunOutcome,
 ): OperationFailure {
@@ -437,5 +480,14 @@ function toOperationFailure(
     row.failure !== null && typeof row.failure === "object" ? (row.failure as Record<string, unknown>) : {};
   const code = typeof failure.code === "string" && failure.code.length <= 100 ? failure.code : null;
   const message = typeof failure.message === "string" ? failure.message.slice(0, 1_000) : null;
-  return { runId: row.id, type, outcome, completedAt: new Date(row.completed_at).toISOString(), code, message };
+  const kinds = unreadablePolicyKindsSchema.safeParse(row.unreadable_policy_kinds);
+  return {
+    runId: row.id,
+    type,
+    outcome,
+    completedAt: new Date(row.completed_at).toISOString(),
+    code,
+    message,
+    ...(kinds.success ? { unreadablePolicyKinds: kinds.data } : {}),
+  };
 }
