@@ -1,7 +1,8 @@
 /**
  * Real input (issue 4): capture a baseline from the OpenIntuneBaseline corpus (../shared/corpus),
  * compare a tenant holding a later release, add a failed and a partially succeeded run, generate
- * evidence, compose a review and check every section against what the database recorded.
+ * evidence, compose a review (which, the period still running, generates fresh evidence and says
+ * why) and check every section against what the database recorded.
  * Expected drift counts are read from drift_findings (the compare's truth), not from the review code.
  */
 import { randomUUID } from "node:crypto";
@@ -45,6 +46,7 @@ async function seedEndedCompare(
     tenantId: string;
     outcome: RunOutcome;
     code: "evidence_source_unreachable" | "evidence_partially_unreadable";
+    result?: Record<string, unknown>;
   },
 ): Promise<string> {
   const { run } = await runs.startRun(
@@ -65,6 +67,7 @@ async function seedEndedCompare(
     {
       outcome: input.outcome,
       failure: operatorFailure(input.code, "EACCES: permission denied, open '/srv/exports/contoso/WINDOWS/x.json'"),
+      ...(input.result ? { result: input.result } : {}),
     },
   );
   return run.id;
@@ -107,6 +110,7 @@ describe.skipIf(!corpusPresent)("tenant review of a corpus tenant", () => {
       ...base,
       outcome: "partially_succeeded",
       code: "evidence_partially_unreadable",
+      result: { unreadablePolicyKinds: ["deviceManagementConfigurationPolicy", "windows10CompliancePolicy"] },
     });
     const contosoRuns = await database.db.execute(
       sql`select id, type, outcome from operation_runs where tenant_id = ${contoso.id} order by completed_at`,
@@ -127,7 +131,7 @@ describe.skipIf(!corpusPresent)("tenant review of a corpus tenant", () => {
     const evidenceRun = await getRun(database.db, workspace.id, evidence.run.id);
     expect(evidenceRun.outcome).toBe("succeeded");
     expect(evidenceRun.summaryCounts).toEqual({ total: 4, processed: 4 }); // inventory, two profiles, operations
-    const snapshotId = (evidenceRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
+    const staleSnapshotId = (evidenceRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
 
     const compose = await startReviewCompose(deps, {
       workspaceId: workspace.id,
@@ -138,11 +142,10 @@ describe.skipIf(!corpusPresent)("tenant review of a corpus tenant", () => {
     await runQueuedJobs(database, runs);
     const composeRun = await getRun(database.db, workspace.id, compose.run.id);
     expect(composeRun.outcome).toBe("succeeded");
-    expect(composeRun.context.result).toMatchObject({
-      evidenceSnapshotId: snapshotId,
-      generatedEvidence: false,
-      operationCount: 5,
-    });
+    // The period is still running: the snapshot generated above stops at its asOf, so compose makes its own.
+    expect(composeRun.context.result).toMatchObject({ generatedEvidence: true, operationCount: 5 });
+    const snapshotId = (composeRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
+    expect(snapshotId).not.toBe(staleSnapshotId);
     expect((composeRun.context.progress as { composite: unknown }).composite).toEqual({
       total: 5,
       byOutcome: { succeeded: 3, failed: 1, partially_succeeded: 1 },
@@ -174,7 +177,7 @@ describe.skipIf(!corpusPresent)("tenant review of a corpus tenant", () => {
       unresolvedFindingCount: unresolved,
       operationCount: 5,
       failedOperationCount: 1,
-      headline: "Drifted from 1 of 2 compared baseline profiles; 5 operations, 1 failed.",
+      headline: "Drifted from 1 of 2 compared baseline profiles; 5 operations, 1 partially succeeded, 1 failed.",
     });
     expect(summary.points).toContain(`Operations in ${period.label}: 3 succeeded, 1 partially succeeded, 1 failed.`);
 
@@ -245,14 +248,27 @@ describe.skipIf(!corpusPresent)("tenant review of a corpus tenant", () => {
         completedAt: expect.any(String),
         reason: "The tenant's evidence source could not be read.",
       },
+      {
+        runId: partial,
+        typeLabel: "Baseline compare",
+        outcome: "partially_succeeded",
+        outcomeLabel: "Partially succeeded",
+        completedAt: expect.any(String),
+        reason:
+          "Some policies in the tenant's evidence source could not be read. Policy kinds not read: Settings catalog policy, Windows compliance policy.",
+      },
     ]);
     expect(JSON.stringify(review.sections)).not.toMatch(/EACCES|\/srv\/exports/);
 
     const basis = section(review.sections, "evidence_basis");
     expect(basis).toMatchObject({
       snapshotId,
-      snapshotRunId: evidence.run.id,
-      generatedByCompose: false,
+      snapshotRunId: compose.run.id,
+      generatedByCompose: true,
+      replacedSnapshotId: staleSnapshotId,
+      generationReason: expect.stringMatching(
+        /^The period had not ended when the last evidence snapshot was taken \(as of /,
+      ),
       windowStart: period.start.toISOString(),
       windowEnd: period.end.toISOString(),
       sources: [

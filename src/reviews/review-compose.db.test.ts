@@ -19,6 +19,7 @@ import { describeProgress } from "../operations/progress-contract.js";
 import { getRun } from "../operations/run-queries.js";
 import type { CompositeSummary, OperationRun, RunOutcome } from "../operations/run-record.js";
 import type { RunService } from "../operations/run-service.js";
+import { formatUtcDateTime } from "./render/review-copy.js";
 import { runReviewCompose } from "./review-compose.js";
 import type { BaselinePostureSection, EvidenceBasisSection, ReviewSection } from "./review-content.js";
 import { currentMonthPeriod, previousMonthPeriod } from "./review-period.js";
@@ -112,6 +113,7 @@ describe("tenant.review.compose", () => {
         reviewId: expect.any(String),
         evidenceSnapshotId: expect.any(String),
         generatedEvidence: true,
+        evidenceReason: "No evidence snapshot of this period existed, so the review's compose operation generated one.",
         operationCount: 3,
         periodLabel: period.label,
       });
@@ -130,6 +132,8 @@ describe("tenant.review.compose", () => {
         snapshotId: snapshot.id,
         snapshotRunId: run.id,
         generatedByCompose: true,
+        generationReason:
+          "No evidence snapshot of this period existed, so the review's compose operation generated one.",
       });
       expect(review.sections.map((entry) => entry.kind)).toEqual([
         "executive_summary",
@@ -172,44 +176,162 @@ describe("tenant.review.compose", () => {
     },
   );
 
-  dbTest("uses an existing complete snapshot of the period instead of generating one", async ({ database }) => {
-    const { runs } = createTestRunService(database);
-    const { workspace, userId } = await seedWorkspace(database);
-    const tenant = await seedTenant(database, workspace.id);
-    await seedCompletedRun(runs, {
-      workspaceId: workspace.id,
-      tenantId: tenant.id,
-      type: "baseline_compare",
-      outcome: "succeeded",
-    });
-    const period = currentMonthPeriod(new Date());
-    const input = { workspaceId: workspace.id, tenant: tenant.id, period: period.key, initiator: { userId } };
-    const evidence = await startEvidenceSnapshot(startDeps(database, runs), input);
-    await runQueuedJobs(database, runs);
-    const evidenceRun = await getRun(database.db, workspace.id, evidence.run.id);
-    const snapshotId = (evidenceRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
+  dbTest(
+    "reuses a past period's snapshot that was generated after the period ended, without generating another",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const tenant = await seedTenant(database, workspace.id);
+      const period = previousMonthPeriod(new Date());
+      const inPeriod = createTestRunService(database, () => new Date(period.start.getTime() + 86_400_000));
+      await seedCompletedRun(inPeriod.runs, {
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        type: "baseline_compare",
+        outcome: "succeeded",
+      });
+      const input = { workspaceId: workspace.id, tenant: tenant.id, period: period.key, initiator: { userId } };
+      const evidence = await startEvidenceSnapshot(startDeps(database, runs), input);
+      await runQueuedJobs(database, runs);
+      const evidenceRun = await getRun(database.db, workspace.id, evidence.run.id);
+      const snapshotId = (evidenceRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
+      const snapshot = await getEvidenceSnapshot(database.db, workspace.id, snapshotId);
+      expect(snapshot.content?.asOf).toBe(period.end.toISOString());
 
-    const compose = await startReviewCompose(startDeps(database, runs), input);
-    await runQueuedJobs(database, runs);
-    const done = await getRun(database.db, workspace.id, compose.run.id);
-    expect(done.context.result).toMatchObject({
-      evidenceSnapshotId: snapshotId,
-      generatedEvidence: false,
-      operationCount: 1,
-    });
-    const review = await getTenantReview(
-      database.db,
-      workspace.id,
-      (done.context.result as { reviewId: string }).reviewId,
-    );
-    expect(section(review.sections, "evidence_basis")).toMatchObject({
-      snapshotId,
-      snapshotRunId: evidence.run.id,
-      generatedByCompose: false,
-    });
-    const snapshots = await database.db.execute(sql`select count(*)::int as n from evidence_snapshots`);
-    expect(snapshots.rows).toEqual([{ n: 1 }]);
-  });
+      const compose = await startReviewCompose(startDeps(database, runs), input);
+      await runQueuedJobs(database, runs);
+      const done = await getRun(database.db, workspace.id, compose.run.id);
+      expect(done.context.result).toEqual({
+        reviewId: expect.any(String),
+        evidenceSnapshotId: snapshotId,
+        generatedEvidence: false,
+        operationCount: 1,
+        periodLabel: period.label,
+      });
+      const review = await getTenantReview(
+        database.db,
+        workspace.id,
+        (done.context.result as { reviewId: string }).reviewId,
+      );
+      const basis = section(review.sections, "evidence_basis");
+      expect(basis).toMatchObject({ snapshotId, snapshotRunId: evidence.run.id, generatedByCompose: false });
+      expect(basis).not.toHaveProperty("generationReason");
+      const snapshots = await database.db.execute(sql`select count(*)::int as n from evidence_snapshots`);
+      expect(snapshots.rows).toEqual([{ n: 1 }]);
+    },
+  );
+
+  dbTest(
+    "composing twice in a running period with a compare in between: the second review counts the compare",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const source = await seedTenant(database, workspace.id, { name: "Baseline source" });
+      const tenant = await seedTenant(database, workspace.id, { name: "Adatum" });
+      const profile = await seedProfile(database, workspace.id, source, { name: "Windows baseline" });
+      const period = currentMonthPeriod(new Date());
+      const input = { workspaceId: workspace.id, tenant: tenant.id, period: period.key, initiator: { userId } };
+
+      // 09:13: compose with no operations yet.
+      const first = await startReviewCompose(startDeps(database, runs), input);
+      await runQueuedJobs(database, runs);
+      const firstRun = await getRun(database.db, workspace.id, first.run.id);
+      expect(firstRun.context.result).toMatchObject({ generatedEvidence: true, operationCount: 0 });
+      const firstSnapshotId = (firstRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
+      const firstSnapshot = await getEvidenceSnapshot(database.db, workspace.id, firstSnapshotId);
+
+      // 09:13: a compare finds one drift finding.
+      const compare = await seedCompletedRun(runs, {
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        type: "baseline_compare",
+        outcome: "succeeded",
+        inputs: { profileId: profile.id, tenantId: tenant.id },
+        result: { findingCount: 1, openFindingCount: 1 },
+      });
+      await recordFindings(database.db, {
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        profileId: profile.id,
+        mayResolve: () => true,
+        runId: compare,
+        findings: [finding("Win - Defender", "device_vendor_msft_policy_config_defender_allowarchivescanning", 1, 0)],
+      });
+
+      // 09:14: compose again. The first snapshot stopped at its asOf, so it is not reused.
+      const second = await startReviewCompose(startDeps(database, runs), input);
+      expect(second.created).toBe(true);
+      await runQueuedJobs(database, runs);
+      const secondRun = await getRun(database.db, workspace.id, second.run.id);
+      const reason = `The period had not ended when the last evidence snapshot was taken (as of ${formatUtcDateTime(firstSnapshot.content?.asOf ?? null)}), so a new one was generated.`;
+      expect(secondRun.context.result).toMatchObject({
+        generatedEvidence: true,
+        evidenceReason: reason,
+        operationCount: 1,
+      });
+      const secondSnapshotId = (secondRun.context.result as { evidenceSnapshotId: string }).evidenceSnapshotId;
+      expect(secondSnapshotId).not.toBe(firstSnapshotId);
+      const review = await getTenantReview(
+        database.db,
+        workspace.id,
+        (secondRun.context.result as { reviewId: string }).reviewId,
+      );
+      const summary = section(review.sections, "executive_summary");
+      expect(summary).toMatchObject({ posture: "drifted", unresolvedFindingCount: 1, operationCount: 1 });
+      expect(summary.headline).toBe("Drifted from 1 of 1 compared baseline profile; 1 operation, all succeeded.");
+      expect(section(review.sections, "baseline_posture").profiles).toEqual([
+        expect.objectContaining({ profileName: "Windows baseline", state: "drifted", lastCompareRunId: compare }),
+      ]);
+      expect(section(review.sections, "operations_health").total).toBe(1);
+      const basis = section(review.sections, "evidence_basis");
+      expect(basis).toMatchObject({
+        snapshotId: secondSnapshotId,
+        snapshotRunId: second.run.id,
+        generatedByCompose: true,
+        generationReason: reason,
+        replacedSnapshotId: firstSnapshotId,
+        countedRunIds: [compare],
+      });
+      expect(basis.notes).toContain(reason);
+    },
+  );
+
+  dbTest(
+    "the previous review is the latest ready one whose period ended by this period's start, never an overlapping one",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const source = await seedTenant(database, workspace.id, { name: "Baseline source" });
+      const tenant = await seedTenant(database, workspace.id, { name: "Tailspin" });
+      const profile = await seedProfile(database, workspace.id, source, { name: "Windows baseline" });
+      const inOctober = createTestRunService(database, () => new Date("2025-10-10T12:00:00Z"));
+      await seedCompletedRun(inOctober.runs, {
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        type: "baseline_compare",
+        outcome: "succeeded",
+        inputs: { profileId: profile.id, tenantId: tenant.id },
+        result: { findingCount: 0, openFindingCount: 0 },
+      });
+      const input = { workspaceId: workspace.id, tenant: tenant.id, initiator: { userId } };
+      const compose = async (period: string) => {
+        const { run } = await startReviewCompose(startDeps(database, runs), { ...input, period });
+        await runQueuedJobs(database, runs);
+        return (await getRun(database.db, workspace.id, run.id)).context.result as { reviewId: string };
+      };
+      await compose("2025-Q4");
+      const october = await compose("2025-10");
+      const november = await compose("2025-11");
+      const review = await getTenantReview(database.db, workspace.id, november.reviewId);
+      expect(section(review.sections, "baseline_posture").previousReview).toEqual({
+        reviewId: october.reviewId,
+        periodLabel: "October 2025",
+      });
+      const summary = section(review.sections, "executive_summary");
+      expect(summary.points).toContain("Unresolved findings are unchanged since the October 2025 review.");
+      expect(summary.points.join(" ")).not.toContain("Q4");
+    },
+  );
 
   dbTest(
     "a snapshot with zero runs seeds composite total 0 and the running view says so, with no parts",

@@ -1,8 +1,11 @@
 /**
  * Tenant review composition (run type `tenant.review.compose`, composite): create the review as a
- * draft, find (or first generate) the evidence snapshot of exactly its tenant and period, seed the
- * run's composite summary from the snapshot's operation counts, compose the sections through the
- * section factory, and make the review ready in one statement (DESIGN.md §1, §3 "Composite summary").
+ * draft, reuse the evidence snapshot of exactly its tenant and period when it describes the whole
+ * period (generated at or after the period's end), else generate a fresh one first and say why,
+ * seed the run's composite summary from the snapshot's operation counts, compose the sections
+ * through the section factory, and make the review ready in one statement (DESIGN.md §1, §3
+ * "Composite summary"; issue 4 "if no evidence snapshot exists for the window, compose generates
+ * one first and says so" — a snapshot taken before the period ended counts as none).
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,6 +15,7 @@ import type { RunWorkContext } from "../baselines/run-work-context.js";
 import type { Db } from "../db/database.js";
 import {
   type CompleteEvidenceSnapshot,
+  coversWholeWindow,
   evidenceInputsSchema,
   findCompleteSnapshotById,
   findLatestCompleteSnapshot,
@@ -23,7 +27,13 @@ import type { ReviewComposeResult } from "../operations/run-presenter.js";
 import type { CompositeSummary } from "../operations/run-record.js";
 import type { RunCompletion } from "../operations/run-service.js";
 import { REVIEW_SECTION_KINDS, type ReviewSection, reviewSectionSchema } from "./review-content.js";
-import { buildReviewSection, type FindingForReview, type ReviewSectionInput } from "./review-section-factory.js";
+import {
+  buildReviewSection,
+  describeEvidenceGeneration,
+  type EvidenceGeneration,
+  type FindingForReview,
+  type ReviewSectionInput,
+} from "./review-section-factory.js";
 
 /** `context.inputs` of a `tenant.review.compose` run: the tenant and review period (window = period). */
 export const composeInputsSchema = evidenceInputsSchema.extend({ periodLabel: z.string().min(1).max(100) });
@@ -52,19 +62,25 @@ export async function runReviewCompose(ctx: ReviewWorkContext, now: () => Date):
   ).rows[0] as { id: string; status: string; evidence_snapshot_id: string | null };
 
   // The snapshot: one this run generated (a previous attempt may have started it), else the latest
-  // complete one of exactly this tenant and window, else generate it now, inside this run.
+  // complete one of exactly this tenant and window if it covers the whole window, else generate it
+  // now, inside this run. A snapshot taken while the period was running is never reused: work done
+  // after its asOf (a compare, its findings) would be missing from a review composed later.
   const ownSnapshotId = await findSnapshotIdOfRun(ctx.db, ctx.run.id);
   let snapshot: CompleteEvidenceSnapshot | undefined;
   let generatedEvidence = ownSnapshotId !== undefined;
+  let staleSnapshot: CompleteEvidenceSnapshot | undefined;
   if (review.status === "ready" && review.evidence_snapshot_id !== null) {
     snapshot = await findCompleteSnapshotById(ctx.db, review.evidence_snapshot_id);
-  } else if (ownSnapshotId === undefined) {
-    snapshot = await findLatestCompleteSnapshot(ctx.db, {
+  } else {
+    const latest = await findLatestCompleteSnapshot(ctx.db, {
       workspaceId,
       tenantId: inputs.tenantId,
       windowStart,
       windowEnd,
+      excludeRunId: ctx.run.id,
     });
+    if (latest !== undefined && !coversWholeWindow(latest)) staleSnapshot = latest;
+    else if (ownSnapshotId === undefined) snapshot = latest;
   }
   if (snapshot === undefined) {
     generatedEvidence = true;
@@ -79,10 +95,18 @@ export async function runReviewCompose(ctx: ReviewWorkContext, now: () => Date):
     });
   }
   const operationCount = snapshot.content.operations.total;
-  const result = (): ReviewComposeResult => ({
+  const evidenceGeneration: EvidenceGeneration | null = !generatedEvidence
+    ? null
+    : staleSnapshot === undefined
+      ? { reason: "none_existed" }
+      : { reason: "period_not_ended", staleSnapshotId: staleSnapshot.id, staleAsOf: staleSnapshot.content.asOf };
+  // `evidenceReason` is extra to ReviewComposeResult (readers strip keys they do not know): the
+  // operator-safe sentence saying why this run generated its own evidence.
+  const result = (): ReviewComposeResult & { evidenceReason?: string } => ({
     reviewId: review.id,
     evidenceSnapshotId: (snapshot as CompleteEvidenceSnapshot).id,
     generatedEvidence,
+    ...(evidenceGeneration === null ? {} : { evidenceReason: describeEvidenceGeneration(evidenceGeneration) }),
     operationCount,
     periodLabel: inputs.periodLabel,
   });
@@ -105,6 +129,7 @@ export async function runReviewCompose(ctx: ReviewWorkContext, now: () => Date):
     periodLabel: inputs.periodLabel,
     snapshot,
     generatedByCompose: generatedEvidence,
+    evidenceGeneration,
     previousReview,
     findings,
   };
@@ -125,15 +150,20 @@ export async function runReviewCompose(ctx: ReviewWorkContext, now: () => Date):
   return { outcome: "succeeded", result: result() };
 }
 
-/** The latest ready review of the tenant whose period starts before `periodStart`, with its valid sections. */
+/**
+ * The latest ready review of the tenant whose period ends at or before `periodStart` (periods are
+ * half-open, so it does not overlap this one: a Q4 review is never "previous" to November), with
+ * its valid sections. Latest = latest end, then latest start (the shorter, closer period), then
+ * the most recently made ready.
+ */
 async function findPreviousReadyReview(
   db: Db,
   input: { workspaceId: string; tenantId: string; periodStart: Date; excludeReviewId: string },
 ): Promise<ReviewSectionInput["previousReview"]> {
   const result = await db.execute(sql`select id, period_label, sections from tenant_reviews
     where workspace_id = ${input.workspaceId} and tenant_id = ${input.tenantId} and status = 'ready'
-      and period_start < ${input.periodStart} and id <> ${input.excludeReviewId}
-    order by period_start desc, period_end desc, ready_at desc limit 1`);
+      and period_end <= ${input.periodStart} and id <> ${input.excludeReviewId}
+    order by period_end desc, period_start desc, ready_at desc limit 1`);
   const row = result.rows[0] as { id: string; period_label: string; sections: unknown } | undefined;
   if (row === undefined) return null;
   const sections = Array.isArray(row.sections)

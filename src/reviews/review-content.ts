@@ -67,8 +67,18 @@ export const profilePostureSchema = z.object({
   profileId: uuid,
   profileName: text(300),
   state: z.enum(POSTURE_STATES),
+  /**
+   * The compare the posture comes from: the latest one that produced findings state (succeeded or
+   * partially succeeded) before the evidence's `asOf`; null when none did.
+   */
   lastComparedAt: isoDateTime.nullable(),
   lastCompareRunId: uuid.nullable(),
+  /**
+   * A sentence about this profile's compares the figures alone do not say, e.g. "The latest compare
+   * on 12 Nov 2026 09:20 UTC failed; the posture is from the compare on 10 Nov 2026 08:00 UTC."
+   * Absent when there is nothing to add.
+   */
+  note: text().optional(),
   /** Open + reopened findings now. */
   unresolvedCount: count,
   openCount: count,
@@ -105,6 +115,12 @@ export const notableFindingSchema = z.object({
   findingKindLabel: text(200),
   /** Operator label of the setting (or null for policy-level findings). */
   settingLabel: text(500).nullable(),
+  /**
+   * The raw drift path (settings catalog definition ids, property names, "/"-separated) for
+   * integrations that match on real setting ids; the JSON export carries it, HTML and Markdown show
+   * `settingLabel`. Absent for policy-level findings (and for paths longer than 2,000 characters).
+   */
+  settingPath: text(2_000).optional(),
   expected: displayValueSchema,
   actual: displayValueSchema,
   status: z.enum(["open", "reopened"]),
@@ -133,6 +149,7 @@ export const operationTypeHealthSchema = z.object({
   byOutcome: z.partialRecord(outcome, count),
 });
 
+/** A run of the period that did not fully succeed (partially succeeded, failed, blocked or cancelled). */
 export const operationFailureEntrySchema = z.object({
   runId: uuid,
   typeLabel: text(200),
@@ -140,7 +157,10 @@ export const operationFailureEntrySchema = z.object({
   /** Display status label, e.g. "Failed", "Blocked". */
   outcomeLabel: text(100),
   completedAt: isoDateTime,
-  /** Operator-safe reason sentence; never diagnostics. */
+  /**
+   * Operator-safe reason sentence; never diagnostics. A partial read names the policy kinds it
+   * could not read by their catalog labels.
+   */
   reason: text(1_000),
 });
 
@@ -150,6 +170,7 @@ export const operationsHealthSectionSchema = z.object({
   byOutcome: z.partialRecord(outcome, count),
   /** Also the data of the "operation outcomes by type" chart. */
   byType: z.array(operationTypeHealthSchema),
+  /** Runs that did not fully succeed, partially succeeded ones included, oldest first. */
   failures: z.array(operationFailureEntrySchema).max(100),
   /** Runs still active when the evidence was generated (not counted). */
   activeRunCount: count,
@@ -163,6 +184,14 @@ export const evidenceBasisSectionSchema = z.object({
   generatedAt: isoDateTime,
   /** True when this review's compose run had to generate the snapshot first. */
   generatedByCompose: z.boolean(),
+  /**
+   * Why the compose run generated the snapshot (operator copy), e.g. "The period had not ended when
+   * the last evidence snapshot was taken (as of 12 Nov 2026 09:11 UTC), so a new one was generated."
+   * Absent when an existing snapshot was reused (and in reviews composed before this field).
+   */
+  generationReason: text().optional(),
+  /** The complete snapshot of the period that was not reused because it did not cover the whole period. */
+  replacedSnapshotId: uuid.optional(),
   windowStart: isoDateTime,
   windowEnd: isoDateTime,
   asOf: isoDateTime,

@@ -15,6 +15,7 @@ import { RUN_OUTCOMES, type RunOutcome } from "../operations/run-record.js";
 import { getRunTypeInfo } from "../operations/run-types.js";
 import { DISPLAY_STATUS_CATALOG } from "../operations/status-normalizer.js";
 import { isOperatorErrorCode, OPERATOR_ERRORS } from "../shared/operator-error.js";
+import { formatUtcDateTime } from "./render/review-copy.js";
 import {
   type BaselinePostureSection,
   type DisplayValue,
@@ -49,6 +50,25 @@ export interface FindingForReview {
   firstSeenAt: Date;
 }
 
+/**
+ * Why a compose run generated its own evidence snapshot: none of the period existed, or the latest
+ * one was taken before the period ended (`staleAsOf`, ISO-8601) and so misses later work.
+ */
+export type EvidenceGeneration =
+  | { reason: "none_existed" }
+  | { reason: "period_not_ended"; staleSnapshotId: string; staleAsOf: string };
+
+/**
+ * The sentence saying why a compose run generated its evidence:
+ * "The period had not ended when the last evidence snapshot was taken (as of 12 Nov 2026 09:11 UTC),
+ * so a new one was generated."
+ */
+export function describeEvidenceGeneration(generation: EvidenceGeneration): string {
+  return generation.reason === "period_not_ended"
+    ? `The period had not ended when the last evidence snapshot was taken (as of ${formatUtcDateTime(generation.staleAsOf)}), so a new one was generated.`
+    : "No evidence snapshot of this period existed, so the review's compose operation generated one.";
+}
+
 /** Everything the builders read. */
 export interface ReviewSectionInput {
   periodLabel: string;
@@ -62,7 +82,9 @@ export interface ReviewSectionInput {
   };
   /** True when the compose run generated the snapshot first. */
   generatedByCompose: boolean;
-  /** The latest ready review of the tenant with an earlier period, with its stored sections. */
+  /** Why it did, when it did (Default: unknown — the evidence basis then only says that it did). */
+  evidenceGeneration?: EvidenceGeneration | null;
+  /** The latest ready review of the tenant whose period ended by this one's start, with its stored sections. */
   previousReview: { id: string; periodLabel: string; sections: readonly ReviewSection[] } | null;
   /** The snapshot's unresolved findings (any order; the factory ranks them). */
   findings: readonly FindingForReview[];
@@ -103,15 +125,19 @@ function buildExecutiveSummary(input: ReviewSectionInput): ExecutiveSummarySecti
   const failed = content.operations.byOutcome.failed ?? 0;
   const posture: PostureState = drifted > 0 ? "drifted" : compared > 0 ? "aligned" : "not_compared";
   const operations = countNoun(content.operations.total, "operation", "operations");
+  // One sentence whether no profile is related to the tenant or none of its profiles produced
+  // findings state yet: either way no compare tells us anything about drift.
   const postureSentence =
-    postures.length === 0
-      ? "No baseline profile covers this tenant"
-      : compared === 0
-        ? `Not compared with any of ${countNoun(postures.length, "baseline profile", "baseline profiles")}`
-        : drifted > 0
-          ? `Drifted from ${formatCount(drifted)} of ${countNoun(compared, "compared baseline profile", "compared baseline profiles")}`
-          : `Aligned with ${compared === 1 ? "its compared baseline profile" : `all ${formatCount(compared)} compared baseline profiles`}`;
-  const headline = `${postureSentence}; ${operations}${content.operations.total > 0 ? `, ${formatCount(failed)} failed` : ""}.`;
+    compared === 0
+      ? "Not compared with any baseline profile"
+      : drifted > 0
+        ? `Drifted from ${formatCount(drifted)} of ${countNoun(compared, "compared baseline profile", "compared baseline profiles")}`
+        : `Aligned with ${compared === 1 ? "its compared baseline profile" : `all ${formatCount(compared)} compared baseline profiles`}`;
+  // Every outcome other than succeeded is named, so a partial run is never hidden behind "0 failed".
+  const notSucceeded = describeOutcomeCounts({ ...content.operations.byOutcome, succeeded: 0 });
+  const operationsClause =
+    content.operations.total === 0 ? "" : notSucceeded === "" ? ", all succeeded" : `, ${notSucceeded}`;
+  const headline = `${postureSentence}; ${operations}${operationsClause}.`;
   const points: string[] = [];
   points.push(
     unresolved === 0
@@ -131,6 +157,10 @@ function buildExecutiveSummary(input: ReviewSectionInput): ExecutiveSummarySecti
         ? `Unresolved findings are unchanged since the ${input.previousReview.periodLabel} review.`
         : `Unresolved findings ${change > 0 ? "rose" : "fell"} by ${formatCount(Math.abs(change))} since the ${input.previousReview.periodLabel} review.`,
     );
+  }
+  // The per-profile note is also a point: renderers show points in every format.
+  for (const profile of postures) {
+    if (profile.note !== undefined) points.push(`${profile.profileName}: ${lowerFirst(profile.note)}`);
   }
   if (content.operations.total > 0) {
     const outcomes = describeOutcomeCounts(content.operations.byOutcome);
@@ -180,6 +210,7 @@ function toProfilePostures(input: ReviewSectionInput): ProfilePosture[] {
     const unresolvedCount = drift.counts.open + drift.counts.reopened;
     const state: PostureState =
       drift.lastCompareRunId === null ? "not_compared" : unresolvedCount > 0 ? "drifted" : "aligned";
+    const note = describeLaterUnusableCompare(drift);
     const unresolvedByKind: Record<string, number> = {};
     for (const [kind, counts] of Object.entries(drift.byKind)) {
       const count = counts.open + counts.reopened;
@@ -192,6 +223,7 @@ function toProfilePostures(input: ReviewSectionInput): ProfilePosture[] {
       state,
       lastComparedAt: drift.lastComparedAt,
       lastCompareRunId: drift.lastCompareRunId,
+      ...(note === undefined ? {} : { note: truncate(note, 500) }),
       unresolvedCount,
       openCount: drift.counts.open,
       reopenedCount: drift.counts.reopened,
@@ -201,6 +233,26 @@ function toProfilePostures(input: ReviewSectionInput): ProfilePosture[] {
       changeSincePrevious: previousUnresolvedCount === null ? null : unresolvedCount - previousUnresolvedCount,
     };
   });
+}
+
+const UNUSABLE_COMPARE_VERBS: Readonly<Partial<Record<RunOutcome, string>>> = {
+  failed: "failed",
+  blocked: "was blocked",
+  cancelled: "was cancelled",
+};
+
+/**
+ * "The latest compare on 12 Nov 2026 09:20 UTC failed; the posture is from the compare on 10 Nov
+ * 2026 08:00 UTC." when a compare after the posture's own left no findings state; undefined otherwise.
+ */
+function describeLaterUnusableCompare(drift: EvidenceSnapshotContent["drift"][number]): string | undefined {
+  const later = drift.laterUnusableCompare;
+  if (later === undefined) return undefined;
+  const verb = UNUSABLE_COMPARE_VERBS[later.outcome] ?? "did not finish";
+  const latest = `The latest compare on ${formatUtcDateTime(later.completedAt)} ${verb}`;
+  return drift.lastComparedAt === null
+    ? `${latest}; no earlier compare succeeded, so the posture is not known.`
+    : `${latest}; the posture is from the compare on ${formatUtcDateTime(drift.lastComparedAt)}.`;
 }
 
 // ---- notable drift ----
@@ -294,6 +346,10 @@ function toNotableFinding(finding: FindingForReview): NotableFinding {
     findingKind: truncate(finding.kind, 100),
     findingKindLabel: capitalise(kindLabel),
     settingLabel: finding.path === null ? null : truncate(toSettingLabel(finding.path), 500),
+    // The raw id for integrations; never truncated (a cut id would match the wrong setting).
+    ...(finding.path !== null && finding.path !== "" && finding.path.length <= 2_000
+      ? { settingPath: finding.path }
+      : {}),
     expected,
     actual,
     status: finding.status === "reopened" ? "reopened" : "open",
@@ -387,8 +443,11 @@ const SETTING_ID_PREFIXES = [
 /**
  * An operator label for a drift path: settings catalog definition ids lose their CSP prefix and
  * the parent's shared prefix, words are split (snake case, camel case) and the last two levels are
- * joined with " › ". "device_vendor_msft_policy_config_defender_allowarchivescanning" →
- * "Defender allowarchivescanning"; "passwordRequiredType" → "Password required type".
+ * joined with " › ". Placeholders ("{tenantid}") are dropped. Glued words stay glued: there is no
+ * dictionary to split them, and a guessed split would invent words.
+ * "device_vendor_msft_policy_config_defender_allowarchivescanning" → "Defender allowarchivescanning";
+ * "passwordRequiredType" → "Password required type";
+ * "device_vendor_msft_passportforwork_{tenantid}_policies_usepassportforwork" → "Passportforwork policies usepassportforwork".
  */
 export function toSettingLabel(path: string): string {
   const segments = path
@@ -405,13 +464,24 @@ export function toSettingLabel(path: string): string {
       if (shared.length > 0 && shared.length < value.length) value = value.slice(shared.length);
     }
     for (const prefix of SETTING_ID_PREFIXES) value = value.replace(prefix, "");
-    words.push(humanise(value));
+    words.push(humanise(dropPlaceholders(value)));
   });
   const label = words
     .filter((word) => word !== "")
     .slice(-2)
     .join(" › ");
   return label === "" ? "Setting" : label;
+}
+
+/**
+ * CSP paths name per-instance nodes with placeholders ("passportforwork_{tenantid}_policies"):
+ * they stand for an id the operator never sees, so they are dropped with their joining underscore.
+ */
+function dropPlaceholders(value: string): string {
+  return value
+    .replace(/\{[^{}]*\}|<[^<>]*>/g, "")
+    .replace(/_{2,}/g, "_")
+    .replace(/^_+|_+$/g, "");
 }
 
 function sharedUnderscorePrefix(a: string, b: string): string {
@@ -455,7 +525,7 @@ function buildOperationsHealth(input: ReviewSectionInput): OperationsHealthSecti
     outcome: failure.outcome,
     outcomeLabel: DISPLAY_STATUS_CATALOG[failure.outcome].label,
     completedAt: failure.completedAt,
-    reason: toFailureReason(failure.code, failure.message),
+    reason: toFailureReason(failure.code, failure.message, failure.unreadablePolicyKinds),
   }));
   return {
     kind: "operations_health",
@@ -467,14 +537,32 @@ function buildOperationsHealth(input: ReviewSectionInput): OperationsHealthSecti
   };
 }
 
+/** Most unreadable policy kinds a reason names; the rest are counted ("and 3 more"). */
+const MAX_REASON_POLICY_KINDS = 10;
+
 /**
- * The operator-safe reason of a failed run: the catalog sentence of its code, else the stored
- * operator-safe message, else the generic sentence. Diagnostics are never in a snapshot.
+ * The operator-safe reason of a run that did not fully succeed: the catalog sentence of its code,
+ * else the stored operator-safe message, else the generic sentence; then, when the run's result
+ * named policy kinds it could not read, "Policy kinds not read: Settings catalog policy, …" by
+ * catalog labels (never stored names). Diagnostics are never in a snapshot.
  */
-export function toFailureReason(code: string | null, message: string | null): string {
-  if (isOperatorErrorCode(code)) return OPERATOR_ERRORS[code];
-  if (message !== null && message.trim() !== "") return truncate(message.trim(), 1_000);
-  return OPERATOR_ERRORS.internal_error;
+export function toFailureReason(
+  code: string | null,
+  message: string | null,
+  unreadablePolicyKinds: readonly string[] = [],
+): string {
+  const sentence = isOperatorErrorCode(code)
+    ? OPERATOR_ERRORS[code]
+    : message !== null && message.trim() !== ""
+      ? message.trim()
+      : OPERATOR_ERRORS.internal_error;
+  if (unreadablePolicyKinds.length === 0) return truncate(sentence, 1_000);
+  const labels = unreadablePolicyKinds.slice(0, MAX_REASON_POLICY_KINDS).map(describePolicyKind);
+  const more =
+    unreadablePolicyKinds.length > MAX_REASON_POLICY_KINDS
+      ? ` and ${formatCount(unreadablePolicyKinds.length - MAX_REASON_POLICY_KINDS)} more`
+      : "";
+  return truncate(`${sentence} Policy kinds not read: ${labels.join(", ")}${more}.`, 1_000);
 }
 
 // ---- evidence basis ----
@@ -486,16 +574,28 @@ function buildEvidenceBasis(input: ReviewSectionInput): EvidenceBasisSection {
     RUN_OUTCOMES.flatMap((outcome) => outcomes[outcome]?.runIds ?? []),
   );
   const notes: string[] = [];
-  if (input.generatedByCompose) notes.push("This evidence snapshot was generated by the review's compose operation.");
+  const generationReason =
+    input.generatedByCompose && input.evidenceGeneration
+      ? describeEvidenceGeneration(input.evidenceGeneration)
+      : undefined;
+  if (generationReason !== undefined) notes.push(generationReason);
+  else if (input.generatedByCompose)
+    notes.push("This evidence snapshot was generated by the review's compose operation.");
+  // "Before" is the snapshot's asOf: the period's end, or the moment a still-running period was read.
+  const periodEnded = new Date(content.asOf).getTime() >= snapshot.windowEnd.getTime();
+  const before = periodEnded ? "before the end of this period" : `by ${formatUtcDateTime(content.asOf)}`;
   if (content.inventory.captureId === null)
-    notes.push("The tenant's policies were never read: inventory coverage is empty.");
-  if (content.drift.length === 0) notes.push("No baseline profile covers this tenant: no drift is reported.");
+    notes.push(`The tenant's policies were not read ${before}: inventory coverage is empty.`);
+  if (content.drift.every((drift) => drift.lastCompareRunId === null))
+    notes.push(`No baseline compare of this tenant succeeded ${before}: no drift is reported.`);
   if (content.operations.activeRunCount > 0)
     notes.push(
       `${capitalise(countNoun(content.operations.activeRunCount, "operation was", "operations were"))} still running when the evidence was generated and ${content.operations.activeRunCount === 1 ? "is" : "are"} not counted.`,
     );
-  if (new Date(content.asOf).getTime() < snapshot.windowEnd.getTime())
-    notes.push("The period had not ended when the evidence was generated: it covers the period up to then.");
+  if (!periodEnded)
+    notes.push(
+      `The period had not ended when the evidence was generated: it covers the period up to ${formatUtcDateTime(content.asOf)}.`,
+    );
   notes.push("Evidence snapshot and tenant review operations are not counted as operations.");
   return {
     kind: "evidence_basis",
@@ -503,6 +603,10 @@ function buildEvidenceBasis(input: ReviewSectionInput): EvidenceBasisSection {
     snapshotRunId: snapshot.runId,
     generatedAt: snapshot.completedAt.toISOString(),
     generatedByCompose: input.generatedByCompose,
+    ...(generationReason === undefined ? {} : { generationReason: truncate(generationReason, 500) }),
+    ...(input.generatedByCompose && input.evidenceGeneration?.reason === "period_not_ended"
+      ? { replacedSnapshotId: input.evidenceGeneration.staleSnapshotId }
+      : {}),
     windowStart: snapshot.windowStart.toISOString(),
     windowEnd: snapshot.windowEnd.toISOString(),
     asOf: content.asOf,
@@ -537,6 +641,10 @@ function describeOutcomeCounts(byOutcome: Partial<Record<RunOutcome, number>>): 
 /** "1 operation", "14 operations", "no operations". */
 function countNoun(count: number, singular: string, plural: string): string {
   return count === 0 ? `no ${plural}` : `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 function capitalise(text: string): string {
