@@ -169,11 +169,21 @@ export function describeReviewTitle(review: Pick<TenantReviewDocument, "tenantNa
   return `Tenant review: ${review.tenantName}`;
 }
 
-/** Which review the posture changes compare with. */
-export function describePreviousReview(section: Pick<BaselinePostureSection, "previousReview">): string {
-  return section.previousReview
-    ? `Changes are compared with the previous ready review (${section.previousReview.periodLabel}).`
-    : "There is no previous ready review to compare with.";
+/**
+ * Which review the posture changes compare with. When the previous review has no figure for any
+ * profile listed (it covered other profiles, or none was compared then), that is said plainly
+ * instead of promising a comparison every row then declines.
+ */
+export function describePreviousReview(
+  section: Pick<BaselinePostureSection, "previousReview"> & {
+    profiles?: readonly Pick<BaselinePostureSection["profiles"][number], "previousUnresolvedCount">[];
+  },
+): string {
+  if (!section.previousReview) return "There is no previous ready review to compare with.";
+  const profiles = section.profiles ?? [];
+  if (profiles.length > 0 && profiles.every((profile) => profile.previousUnresolvedCount === null))
+    return `The previous ready review (${section.previousReview.periodLabel}) has no figure for these baseline profiles, so no change is shown.`;
+  return `Changes are compared with the previous ready review (${section.previousReview.periodLabel}).`;
 }
 
 /** Shown when no baseline profile applies to the tenant. */
@@ -211,7 +221,7 @@ export function describeOperationsSummary(
 }
 
 /** Shown instead of the failures table. */
-export const NO_FAILURES = "No operation failed, was blocked or was cancelled in this period.";
+export const NO_FAILURES = "No operation partially succeeded, failed, was blocked or was cancelled in this period.";
 
 /** "87 policies, 2 export files unreadable; captured 27 Nov 2026 07:58 UTC". */
 export function describeInventory(inventory: EvidenceBasisSection["inventory"]): string {

@@ -24,7 +24,8 @@ export const REVIEW_EXPORT_SCHEMA_VERSION = 1;
  *   `src/reviews/review-content.ts` defines it (keys in schema order, unknown keys dropped).
  *   `kind` and other enum fields (`state`, `outcome`, `findingKind`) are stable keys for machines;
  *   the `*Label` fields are operator copy. Secrets are never present: a secret value is
- *   `{ "kind": "redacted" }`.
+ *   `{ "kind": "redacted" }`. A notable finding's optional `settingPath` is the raw drift path
+ *   (settings catalog definition ids, "/"-separated) to match on; `settingLabel` is for people.
  *
  * Additive changes (new optional fields, new section kinds a client should skip) keep version 1.
  */
