@@ -22,7 +22,8 @@ export interface ReviewRunDeps {
 
 /**
  * Queue the generation of a tenant's evidence snapshot for a review window (identity: type +
- * tenant + period key, so asking twice while it runs returns the active run).
+ * tenant + period key, so asking twice while it runs returns the active run). A snapshot generated
+ * before the window ends describes the window only up to then: review composition does not reuse it.
  * @param input.tenant - the tenant's name or id
  * @param input.period - a review period spelling: "2026-11", "2026-Q4", "2026", "2026-11-01..2026-11-15"
  * @returns the active run for this tenant and window, and whether this call created it

@@ -13,8 +13,9 @@ export type { ReviewRunDeps } from "../evidence/evidence-runs.js";
 
 /**
  * Queue the composition of a tenant review for a period (identity: type + tenant + period key, so
- * a double-click returns the active run). The run finds the period's evidence snapshot, or
- * generates one first.
+ * a double-click returns the active run). The run reuses the period's latest evidence snapshot
+ * only when it covers the whole period (generated at or after the period's end); otherwise, for
+ * example while the period is still running, it generates a fresh one first and says why.
  * @param input.tenant - the tenant's name or id
  * @param input.period - a review period spelling: "2026-11", "2026-Q4", "2026", "2026-11-01..2026-11-15"
  * @returns the active compose run for this tenant and period, and whether this call created it
