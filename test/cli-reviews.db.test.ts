@@ -54,6 +54,38 @@ async function localWorkspaceId(database: Database): Promise<string> {
 }
 
 const OUTCOMES: RunOutcome[] = ["succeeded", "succeeded", "partially_succeeded", "failed"];
+
+const SECTION_HEADINGS = [
+  "Executive summary",
+  "Baseline posture",
+  "Notable drift",
+  "Operations health",
+  "Evidence basis",
+];
+
+/**
+ * `reviews show` of a review composed over {@link OUTCOMES}: every section heading with content
+ * under it (not an empty heading), and each section's own figures and sentences.
+ */
+function expectWholeReview(stdout: string): void {
+  const sections = stdout.split(/^## /m).slice(1);
+  expect(sections.map((section) => section.split("\n")[0])).toEqual(SECTION_HEADINGS);
+  for (const section of sections) {
+    const body = section
+      .split("\n")
+      .slice(1)
+      .join("\n")
+      .replace(/^Export: .*$/m, "");
+    expect(body.trim().length).toBeGreaterThan(20);
+  }
+  const byHeading = Object.fromEntries(sections.map((section) => [section.split("\n")[0], section]));
+  expect(byHeading["Executive summary"]).toContain("| Operations in period | 4 |");
+  expect(byHeading["Executive summary"]).toContain("| Failed operations | 1 |");
+  expect(byHeading["Operations health"]).toContain("The tenant's evidence source could not be read.");
+  expect(byHeading["Operations health"]).toMatch(/\| Baseline compare \| 2 \| 1 \| 1 \|/);
+  expect(byHeading["Evidence basis"]).toContain("### Counted operations");
+  expect(stdout).toMatch(/^Export: tenantpilot reviews export [0-9a-f-]{36} --format md\|pdf\|json/m);
+}
 const COMPOSITE = "Based on 4 operations: 2 succeeded, 1 partially succeeded, 1 failed";
 
 describe("tenantpilot reviews (local database)", () => {
@@ -97,9 +129,7 @@ describe("tenantpilot reviews (local database)", () => {
 
       const show = await runCli(["reviews", "show", reviewId], env);
       expect(show.code).toBe(0);
-      for (const heading of ["Executive summary", "Baseline posture", "Notable drift", "Operations health"]) {
-        expect(show.stdout).toContain(heading);
-      }
+      expectWholeReview(show.stdout);
       const shown = JSON.parse((await runCli(["reviews", "show", reviewId, "--json"], env)).stdout) as {
         review: { id: string; tenantName: string; sections: { kind: string }[] };
       };
@@ -110,6 +140,7 @@ describe("tenantpilot reviews (local database)", () => {
       expect(md.code).toBe(0);
       expect(md.stdout).toContain("Executive summary");
       expect(md.stdout).toContain("Evidence basis");
+      expect(show.stdout).toContain(md.stdout.trimEnd()); // show prints the whole review, as the Markdown export
 
       const dir = mkdtempSync(path.join(os.tmpdir(), "tenantpilot-review-"));
       try {
@@ -256,7 +287,7 @@ describe("tenantpilot --server reviews", () => {
     expect(list.reviews.map((review) => [review.id, review.status])).toEqual([[reviewId, "ready"]]);
     const show = await runCli([...server, "reviews", "show", reviewId], env);
     expect(show.code).toBe(0);
-    expect(show.stdout).toContain("Executive summary");
+    expectWholeReview(show.stdout);
     const md = await runCli([...server, "reviews", "export", reviewId, "--format", "md"], env);
     expect(md.code).toBe(0);
     expect(md.stdout).toContain("Operations health");

@@ -11,7 +11,8 @@ import { startEvidenceSnapshot } from "../../evidence/evidence-runs.js";
 import { getTenantByName, listTenants } from "../../inventory/tenants.js";
 import { describeQueuedToast, describeTerminalNotification } from "../../operations/run-presenter.js";
 import type { OperationRun } from "../../operations/run-record.js";
-import { REVIEW_SECTION_TITLES, type TenantReviewDocument } from "../../reviews/review-content.js";
+import { renderReviewMarkdown } from "../../reviews/render/index.js";
+import type { TenantReviewDocument } from "../../reviews/review-content.js";
 import { parseReviewPeriod } from "../../reviews/review-period.js";
 import { startReviewCompose } from "../../reviews/review-runs.js";
 import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
@@ -78,22 +79,24 @@ function renderReviewLine(review: ApiReviewSummary): string {
   return `${review.periodLabel}\t${describeReviewStatus(review.status)}\tcreated ${review.createdAt}${ready}\t${review.id}`;
 }
 
-/** What `reviews show` prints: the review's metadata, executive summary and section headings. */
+/**
+ * What `reviews show` prints: the review's reference line, then for a ready review the whole review
+ * as the Markdown export renders it (every section with its sentences, tables and figures — the
+ * same text `reviews export --format md` writes), then how to export it. A draft says where its
+ * compose is. C1 control characters are dropped so stored text cannot drive the terminal (the
+ * Markdown escaper already drops C0 ones).
+ */
 function renderReviewShow(review: ApiReview): string[] {
   const lines = [
-    `${review.tenantName} · ${review.periodLabel} · ${describeReviewStatus(review.status)}`,
-    `Review ${review.id} · period ${review.periodKey} · created ${review.createdAt}${review.readyAt ? ` · ready ${review.readyAt}` : ""}`,
+    `Review ${review.id} · period ${review.periodKey} · ${describeReviewStatus(review.status)} · created ${review.createdAt}${review.readyAt ? ` · ready ${review.readyAt}` : ""}`,
   ];
   if (review.status !== "ready") {
+    lines.unshift(`${review.tenantName} · ${review.periodLabel} · ${describeReviewStatus(review.status)}`);
     lines.push(`Being composed (or its compose did not finish): tenantpilot runs show ${review.runId}`);
     return lines;
   }
-  for (const section of review.sections) {
-    lines.push("", REVIEW_SECTION_TITLES[section.kind]);
-    if (section.kind === "executive_summary") {
-      lines.push(`  ${section.headline}`, ...section.points.map((point) => `  - ${point}`));
-    }
-  }
+  const markdown = renderReviewMarkdown(review).replace(/[\u0080-\u009f]/g, "");
+  lines.push("", ...markdown.trimEnd().split("\n"));
   lines.push("", `Export: tenantpilot reviews export ${review.id} --format md|pdf|json [--output FILE]`);
   return lines;
 }
