@@ -207,16 +207,28 @@ describe("tenantpilot reviews (local database)", () => {
     async ({ database, databaseUrl }) => {
       const env = { DATABASE_URL: databaseUrl };
       expect((await runCli(["tenants", "add", "--name", "Fabrikam", "--export-dir", REPO], env)).code).toBe(0);
-      for (const period of ["2026-13", "2999-01", "2026-10-20..2026-10-01", "last month"]) {
+      for (const [period, reason] of [
+        ["2026-13", "--period: the month must be from 01 to 12 (e.g. 2026-11)."],
+        ["2999-01", "--period: this period has not started yet. Choose one that has."],
+        ["2026-10-20..2026-10-01", "--period: the last day of the range is before the first."],
+        ["2026-02-30..2026-03-10", "--period: the first day of the range is not a calendar date."],
+        ["2024-01-01..2025-06-30", "--period: a date range may cover at most 366 days."],
+        ["last month", "--period must be a month (2026-11), a quarter (2026-Q4), a year (2026) or whole days"],
+      ] as const) {
         const result = await runCli(["reviews", "compose", "--tenant", "Fabrikam", "--period", period], env);
         expect(result.code).toBe(2);
         expect(result.stderr).toContain("Error: The request is not valid. Check the values and try again.");
-        expect(result.stderr).toContain("--period must be a month (2026-11)");
+        expect(result.stderr).toContain(reason);
+        expect(result.stderr).not.toContain(period); // the value sent is never echoed
         expect(result.stderr).not.toMatch(/\bat \S+ \(/);
       }
       const json = await runCli(["reviews", "compose", "--tenant", "Fabrikam", "--period", "2026-13", "--json"], env);
       expect(json.code).toBe(2);
-      expect(JSON.parse(json.stdout).error.code).toBe("invalid_input");
+      expect(JSON.parse(json.stdout).error).toEqual({
+        code: "invalid_input",
+        message: "The request is not valid. Check the values and try again.",
+        detail: "--period: the month must be from 01 to 12 (e.g. 2026-11).",
+      });
       const unknown = await runCli(["reviews", "compose", "--tenant", "Nobody", "--period", "2026-10"], env);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain('No tenant named "Nobody"');

@@ -36,6 +36,28 @@ const MONTHS = [
 export const MAX_PERIOD_DAYS = 366;
 
 /**
+ * Why a period was refused, one key per rule of {@link parseReviewPeriod} (for surfaces that say
+ * which rule failed; the key is data, each surface has its own sentence for it):
+ * - `unknown_spelling`: not YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD
+ * - `month_out_of_range`: a month other than 01–12
+ * - `impossible_first_day` / `impossible_last_day`: a range end that is not a calendar day (2026-02-30)
+ * - `inverted_range`: the last day is before the first
+ * - `too_long`: a range longer than {@link MAX_PERIOD_DAYS} days
+ * - `not_started`: a real period that starts after now
+ */
+export type ReviewPeriodProblem =
+  | "unknown_spelling"
+  | "month_out_of_range"
+  | "impossible_first_day"
+  | "impossible_last_day"
+  | "inverted_range"
+  | "too_long"
+  | "not_started";
+
+/** A spelling read: its period, or why it is none. */
+type Spelling = { period: ReviewPeriod } | { problem: Exclude<ReviewPeriodProblem, "not_started"> };
+
+/**
  * Parse a review period.
  *
  * Accepted spellings (case-insensitive, surrounding spaces ignored):
@@ -49,24 +71,35 @@ export const MAX_PERIOD_DAYS = 366;
  *   inverted or too long range, or a period that starts in the future
  */
 export function parseReviewPeriod(input: string, now: Date): ReviewPeriod {
-  const value = input.trim().toUpperCase();
-  const period = parseSpelling(value);
-  if (period === undefined) {
+  const spelled = parseSpelling(input.trim().toUpperCase());
+  if ("problem" in spelled) {
     throw new OperatorError(
       "invalid_input",
-      `period "${input.slice(0, 60)}" is not YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD`,
+      `period "${input.slice(0, 60)}" is not a valid YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD (${spelled.problem})`,
     );
   }
+  const { period } = spelled;
   if (period.start.getTime() > now.getTime()) {
     throw new OperatorError("invalid_input", `period ${period.key} starts in the future`);
   }
   return period;
 }
 
+/**
+ * Which rule of {@link parseReviewPeriod} a period breaks, or undefined when it parses. Pure and
+ * never throws: for surfaces that tell the operator the specific reason.
+ * @param now - the current time: a period may not start after it
+ */
+export function findReviewPeriodProblem(input: string, now: Date): ReviewPeriodProblem | undefined {
+  const spelled = parseSpelling(input.trim().toUpperCase());
+  if ("problem" in spelled) return spelled.problem;
+  return spelled.period.start.getTime() > now.getTime() ? "not_started" : undefined;
+}
+
 /** The calendar month containing `now`, e.g. for a default in the period picker. */
 export function currentMonthPeriod(now: Date): ReviewPeriod {
   const key = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
-  return parseSpelling(key) as ReviewPeriod;
+  return (parseSpelling(key) as { period: ReviewPeriod }).period;
 }
 
 /** The calendar month before the one containing `now`. */
@@ -92,17 +125,19 @@ export function toPeriodKey(start: Date, end: Date): string {
   return `${day(start)}..${day(new Date(end.getTime() - 86_400_000))}`;
 }
 
-function parseSpelling(value: string): ReviewPeriod | undefined {
+function parseSpelling(value: string): Spelling {
   let match = /^(\d{4})-(\d{2})$/.exec(value);
   if (match) {
     const year = Number(match[1]);
     const month = Number(match[2]);
-    if (month < 1 || month > 12) return undefined;
+    if (month < 1 || month > 12) return { problem: "month_out_of_range" };
     return {
-      key: `${match[1]}-${match[2]}`,
-      label: `${MONTHS[month - 1]} ${year}`,
-      start: utc(year, month - 1, 1),
-      end: utc(year, month, 1),
+      period: {
+        key: `${match[1]}-${match[2]}`,
+        label: `${MONTHS[month - 1]} ${year}`,
+        start: utc(year, month - 1, 1),
+        end: utc(year, month, 1),
+      },
     };
   }
   match = /^(\d{4})-Q([1-4])$/.exec(value);
@@ -110,32 +145,40 @@ function parseSpelling(value: string): ReviewPeriod | undefined {
     const year = Number(match[1]);
     const quarter = Number(match[2]);
     return {
-      key: `${match[1]}-Q${quarter}`,
-      label: `Q${quarter} ${year}`,
-      start: utc(year, (quarter - 1) * 3, 1),
-      end: utc(year, quarter * 3, 1),
+      period: {
+        key: `${match[1]}-Q${quarter}`,
+        label: `Q${quarter} ${year}`,
+        start: utc(year, (quarter - 1) * 3, 1),
+        end: utc(year, quarter * 3, 1),
+      },
     };
   }
   match = /^(\d{4})$/.exec(value);
   if (match) {
     const year = Number(match[1]);
-    return { key: match[1] as string, label: String(year), start: utc(year, 0, 1), end: utc(year + 1, 0, 1) };
+    return {
+      period: { key: match[1] as string, label: String(year), start: utc(year, 0, 1), end: utc(year + 1, 0, 1) },
+    };
   }
   match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(value);
   if (match) {
     const first = parseDay(match[1] as string);
     const last = parseDay(match[2] as string);
-    if (first === undefined || last === undefined || last.getTime() < first.getTime()) return undefined;
+    if (first === undefined) return { problem: "impossible_first_day" };
+    if (last === undefined) return { problem: "impossible_last_day" };
+    if (last.getTime() < first.getTime()) return { problem: "inverted_range" };
     const end = new Date(last.getTime() + 86_400_000);
-    if ((end.getTime() - first.getTime()) / 86_400_000 > MAX_PERIOD_DAYS) return undefined;
+    if ((end.getTime() - first.getTime()) / 86_400_000 > MAX_PERIOD_DAYS) return { problem: "too_long" };
     return {
-      key: `${match[1]}..${match[2]}`,
-      label: `${formatDay(first)} – ${formatDay(last)}`,
-      start: first,
-      end,
+      period: {
+        key: `${match[1]}..${match[2]}`,
+        label: `${formatDay(first)} – ${formatDay(last)}`,
+        start: first,
+        end,
+      },
     };
   }
-  return undefined;
+  return { problem: "unknown_spelling" };
 }
 
 function utc(year: number, monthIndex: number, day: number): Date {

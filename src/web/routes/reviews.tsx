@@ -21,10 +21,12 @@ import { normalizeStatus } from "../../operations/status-normalizer.js";
 import { ReviewDocumentView, ReviewStyles } from "../../reviews/render/index.js";
 import {
   currentMonthPeriod,
+  findReviewPeriodProblem,
   MAX_PERIOD_DAYS,
   parseReviewPeriod,
   previousMonthPeriod,
   type ReviewPeriod,
+  type ReviewPeriodProblem,
 } from "../../reviews/review-period.js";
 import { startReviewCompose } from "../../reviews/review-runs.js";
 import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
@@ -75,8 +77,6 @@ interface FieldError {
 const MONTH_SHAPE = /^\d{4}-\d{2}$/;
 const QUARTER_SHAPE = /^\d{4}-Q[1-4]$/i;
 const DAY_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
-/** A time after every period: parsing with it separates "not a period" from "not started yet". */
-const END_OF_TIME = new Date(8.64e15);
 
 const shortText = z.string().max(40).optional();
 const composeFormSchema = z.object({
@@ -122,44 +122,37 @@ function toComposePeriod(
   if (!(PERIOD_KINDS as readonly string[]).includes(data.periodKind ?? "")) {
     return { values, error: { field: "periodKind", message: "Period: choose a month, a quarter or a date range." } };
   }
-  const attempt = (input: string, field: PeriodField, shapeError: string, notStarted: string, invalid: string) => {
-    try {
-      return { values, period: parseReviewPeriod(input, now) };
-    } catch (error) {
-      if (!(error instanceof OperatorError)) throw error;
-      let message = shapeError;
-      try {
-        parseReviewPeriod(input, END_OF_TIME);
-        message = notStarted; // a real period that has not started yet
-      } catch {
-        message = invalid;
-      }
-      return { values, error: { field, message } };
-    }
+  const attempt = (input: string, describe: (problem: ReviewPeriodProblem) => FieldError) => {
+    const problem = findReviewPeriodProblem(input, now);
+    return problem === undefined
+      ? { values, period: parseReviewPeriod(input, now) }
+      : { values, error: describe(problem) };
   };
   if (kind === "month") {
     if (values.month === undefined) {
       return { values, error: { field: "month", message: "Month: choose a month (YYYY-MM)." } };
     }
-    return attempt(
-      values.month,
-      "month",
-      "Month: choose a month (YYYY-MM).",
-      "Month: this month has not started yet. Choose one that has.",
-      "Month: choose a real month (YYYY-MM, months 01 to 12).",
-    );
+    return attempt(values.month, (problem) => ({
+      field: "month",
+      message:
+        problem === "not_started"
+          ? "Month: this month has not started yet. Choose one that has."
+          : problem === "month_out_of_range"
+            ? "Month: choose a real month (YYYY-MM, months 01 to 12)."
+            : "Month: choose a month (YYYY-MM).",
+    }));
   }
   if (kind === "quarter") {
     if (values.quarter === undefined) {
       return { values, error: { field: "quarter", message: "Quarter: choose a quarter from the list." } };
     }
-    return attempt(
-      values.quarter,
-      "quarter",
-      "Quarter: choose a quarter from the list.",
-      "Quarter: this quarter has not started yet. Choose one that has.",
-      "Quarter: choose a quarter from the list.",
-    );
+    return attempt(values.quarter, (problem) => ({
+      field: "quarter",
+      message:
+        problem === "not_started"
+          ? "Quarter: this quarter has not started yet. Choose one that has."
+          : "Quarter: choose a quarter from the list.",
+    }));
   }
   if (values.from === undefined) {
     return { values, error: { field: "from", message: "From: enter the first day of the range (YYYY-MM-DD)." } };
@@ -167,14 +160,19 @@ function toComposePeriod(
   if (values.to === undefined) {
     return { values, error: { field: "to", message: "To: enter the last day of the range (YYYY-MM-DD)." } };
   }
-  return attempt(
-    `${values.from}..${values.to}`,
-    "to",
-    "To: enter the last day of the range (YYYY-MM-DD).",
-    "From: the range has not started yet. Choose a first day up to today.",
-    `To: use real dates, a last day on or after the first, and at most ${MAX_PERIOD_DAYS} days.`,
-  );
+  return attempt(`${values.from}..${values.to}`, (problem) => RANGE_ERRORS[problem]);
 }
+
+/** The error of a date range, next to the field it is about (the value is never repeated). */
+const RANGE_ERRORS: Readonly<Record<ReviewPeriodProblem, FieldError>> = {
+  unknown_spelling: { field: "from", message: "From: enter the first day of the range (YYYY-MM-DD)." },
+  month_out_of_range: { field: "from", message: "From: enter the first day of the range (YYYY-MM-DD)." },
+  impossible_first_day: { field: "from", message: "From: this is not a calendar date. Choose a real day." },
+  impossible_last_day: { field: "to", message: "To: this is not a calendar date. Choose a real day." },
+  inverted_range: { field: "to", message: "To: the last day must be on or after the first." },
+  too_long: { field: "to", message: `To: a range may cover at most ${MAX_PERIOD_DAYS} days.` },
+  not_started: { field: "from", message: "From: the range has not started yet. Choose a first day up to today." },
+};
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
