@@ -18,7 +18,7 @@ import {
 import type { Database } from "../db/database.js";
 import { type GraphConnectionTestOutcome, testGraphConnection } from "./graph-connection-test.js";
 import { type GraphConnectionInput, getGraphConnection } from "./graph-connections.js";
-import { type GraphSimulator, startGraphSimulator } from "./graph-simulator/graph-simulator.js";
+import { type GraphSimulator, generateSimulatorTls, startGraphSimulator } from "./graph-simulator/graph-simulator.js";
 
 const ENTRA_TENANT = randomUUID();
 const APP = { clientId: randomUUID(), clientSecret: newTestClientSecret() };
@@ -145,14 +145,61 @@ describe("testGraphConnection against the local Graph simulator", () => {
     expect(unknownApp.outcome.result).toBe("app_not_found");
   });
 
-  dbTest("without the simulator's CA the sign-in endpoint is unreachable (TLS is checked)", async ({ database }) => {
-    const { outcome } = await connectAndTest(database, {
-      caCertificatePem: "",
-      credential: { kind: "client_secret", clientSecret: APP.clientSecret },
+  dbTest(
+    "without the simulator's CA the sign-in endpoint's certificate is untrusted, not unreachable",
+    async ({ database }) => {
+      const { outcome } = await connectAndTest(database, {
+        caCertificatePem: "",
+        credential: { kind: "client_secret", clientSecret: APP.clientSecret },
+      });
+      expect(outcome.result).toBe("tls_untrusted");
+      expect(outcome.message).toBe(
+        "The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
+      );
+      expect(outcome.message).not.toMatch(/127\.0\.0\.1|ECONN|SELF_SIGNED/i);
+    },
+  );
+
+  dbTest("an expired certificate on the sign-in endpoint is untrusted, even with its CA", async ({ database }) => {
+    const expired = await startGraphSimulator({
+      tenants: [{ tenantId: ENTRA_TENANT, apps: [{ ...APP, permissions: READ_ALL }], policies: { objects: [] } }],
+      // Valid from 31 days and 1 hour ago for 30 days: expired an hour ago.
+      tls: await generateSimulatorTls(new Date(Date.now() - 31 * 24 * 60 * 60 * 1000)),
     });
-    expect(outcome.result).toBe("identity_unreachable");
-    expect(outcome.message).not.toMatch(/certificate|127\.0\.0\.1|ECONN/i);
+    try {
+      const { outcome } = await connectAndTest(database, {
+        authorityHost: expired.authorityHost,
+        graphBaseUrl: expired.baseUrl,
+        caCertificatePem: expired.caCertPem,
+        credential: { kind: "client_secret", clientSecret: APP.clientSecret },
+      });
+      expect(outcome.result).toBe("tls_untrusted");
+    } finally {
+      await expired.close();
+    }
   });
+
+  dbTest(
+    "a Graph endpoint whose certificate is not trusted is named as such after a good sign-in",
+    async ({ database }) => {
+      // A second simulator has its own self-signed certificate, which the connection's CA does not cover.
+      const otherGraph = await startGraphSimulator({
+        tenants: [{ tenantId: ENTRA_TENANT, apps: [{ ...APP, permissions: READ_ALL }], policies: { objects: [] } }],
+      });
+      try {
+        const { outcome } = await connectAndTest(database, {
+          graphBaseUrl: otherGraph.baseUrl,
+          credential: { kind: "client_secret", clientSecret: APP.clientSecret },
+        });
+        expect(outcome.result).toBe("graph_tls_untrusted");
+        expect(outcome.message).toBe(
+          "Microsoft Graph's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
+        );
+      } finally {
+        await otherGraph.close();
+      }
+    },
+  );
 
   dbTest("a Graph server error reads as busy, never as raw transport text", async ({ database }) => {
     sim.injectFaults([

@@ -100,7 +100,7 @@ export async function probeGraphConnection(
       const detail = describeError(error);
       let result = classifySignInFailure(detail, material.credential.kind);
       if (result === "sign_in_failed" && detail.messages.some((text) => text.includes("endpoints_resolution_error"))) {
-        // MSAL folds every failure of its OpenID discovery (unknown tenant, TLS, refused) into one
+        // MSAL folds every failure of its OpenID discovery (unknown tenant, TLS trust, refused) into one
         // code: ask the discovery document ourselves to tell them apart.
         const discovery = await probeDiscovery(material, agent, signal);
         Object.assign(detail, { discovery: discovery.detail });
@@ -120,11 +120,10 @@ export async function probeGraphConnection(
       }
       return result;
     } catch (error) {
-      log(
-        { phase: "graph", result: "graph_unreachable", ...describeError(error) },
-        "graph connection test: Graph unreachable",
-      );
-      return "graph_unreachable";
+      const detail = describeError(error);
+      const result = isTlsTrustFailure(detail) ? "graph_tls_untrusted" : "graph_unreachable";
+      log({ phase: "graph", result, ...detail }, "graph connection test: Graph unreachable");
+      return result;
     }
   } finally {
     agent?.destroy();
@@ -189,7 +188,7 @@ export function isCredentialRejection(thrown: unknown): boolean {
   return CREDENTIAL_REJECTIONS.has(classifySignInFailure(detail, "client_secret"));
 }
 
-/** Transport failures: DNS, refused, reset, timeout, TLS trust. */
+/** Transport failures: DNS, refused, reset, timeout. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -199,19 +198,47 @@ const NETWORK_CODES = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "ABORT_ERR",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
   "network_error",
   "endpoints_resolution_error",
 ]);
 
 /**
- * Which sentence a failed sign-in gets. Entra's AADSTS codes first (they are precise), then
- * transport failures.
+ * OpenSSL verification codes (as Node reports them on `error.code`) that say the server answered
+ * but its certificate is not trusted here: self-signed, unknown issuer, expired, wrong host name.
+ * The fix is a CA certificate, not a firewall rule, so they get their own sentence.
+ * @see https://nodejs.org/api/tls.html#x509-certificate-error-codes
+ */
+const TLS_TRUST_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_CRL",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_CHAIN_TOO_LONG",
+  "INVALID_CA",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** The same failures as {@link TLS_TRUST_CODES}, for error chains that kept only the message. */
+const TLS_TRUST_TEXT =
+  /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate has expired|certificate is not yet valid|certificate signature failure|does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i;
+
+/** True when an error chain says the server's TLS certificate is not trusted (not that it is unreachable). */
+function isTlsTrustFailure(detail: ErrorDetail): boolean {
+  return (
+    detail.codes.some((code) => TLS_TRUST_CODES.has(code)) || detail.messages.some((text) => TLS_TRUST_TEXT.test(text))
+  );
+}
+
+/**
+ * Which sentence a failed sign-in gets. Entra's AADSTS codes first (they are precise), then an
+ * untrusted TLS certificate, then transport failures.
  * @see https://learn.microsoft.com/entra/identity-platform/reference-error-codes
  */
 export function classifySignInFailure(
@@ -226,13 +253,12 @@ export function classifySignInFailure(
   if (detail.codes.includes("invalid_client")) {
     return kind === "client_secret" ? "invalid_client_secret" : "invalid_certificate";
   }
+  if (isTlsTrustFailure(detail)) return "tls_untrusted";
   const text = detail.messages.join(" ");
   if (
     detail.codes.some((code) => NETWORK_CODES.has(code)) ||
     detail.names.includes("AbortError") ||
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|self[- ]signed certificate|unable to verify|certificate has expired|network_error|timed? ?out|aborted/i.test(
-      text,
-    )
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|network_error|timed? ?out|aborted/i.test(text)
   ) {
     return "identity_unreachable";
   }
@@ -240,8 +266,8 @@ export function classifySignInFailure(
 }
 
 /**
- * GET the tenant's OpenID configuration at the authority host: unreachable (transport or TLS), the
- * tenant unknown (Entra answers 400 with AADSTS90002 and friends), or reachable.
+ * GET the tenant's OpenID configuration at the authority host: unreachable (transport), its TLS
+ * certificate not trusted, the tenant unknown (Entra answers 400 with AADSTS90002 and friends), or reachable.
  */
 async function probeDiscovery(
   material: GraphCredentialMaterial,
@@ -263,7 +289,11 @@ async function probeDiscovery(
     }
     return { result: "identity_unreachable", detail };
   } catch (error) {
-    return { result: "identity_unreachable", detail: describeError(error) as unknown as Record<string, unknown> };
+    const detail = describeError(error);
+    return {
+      result: isTlsTrustFailure(detail) ? "tls_untrusted" : "identity_unreachable",
+      detail: detail as unknown as Record<string, unknown>,
+    };
   }
 }
 

@@ -59,9 +59,13 @@ export const GRAPH_CONNECTION_TEST_RESULTS = {
   entra_tenant_not_found: "The Entra tenant was not found.",
   sign_in_failed: "The app registration could not sign in to Microsoft Entra ID.",
   identity_unreachable: "Microsoft Entra ID (the sign-in endpoint) could not be reached.",
+  tls_untrusted:
+    "The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
   token_rejected: "Microsoft Graph did not accept the app registration's token.",
   graph_busy: "Microsoft Graph is busy or failing right now. Try again in a few minutes.",
   graph_unreachable: "Microsoft Graph could not be reached.",
+  graph_tls_untrusted:
+    "Microsoft Graph's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
   credential_unreadable: "The stored credential could not be decrypted. Enter the client secret or certificate again.",
 } as const;
 export type GraphConnectionTestResult = keyof typeof GRAPH_CONNECTION_TEST_RESULTS;

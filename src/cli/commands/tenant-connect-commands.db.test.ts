@@ -125,11 +125,62 @@ describe("tenantpilot tenants connect --graph", () => {
         env,
       );
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain("Test connection: The client secret is not valid or has expired.");
+      // Saved and not working: the headline says both, and never "Connected".
+      expect(result.stdout.split("\n")[0]).toBe(
+        "Saved, but the connection test failed: The client secret is not valid or has expired. The tenant cannot be read until this is fixed.",
+      );
+      expect(result.stdout).not.toContain("Connected");
+      expect(result.stdout).not.toContain("Connection replaced");
       expect(result.stdout + result.stderr).not.toContain(wrong);
+      const replaced = await runCli(
+        [...connectArgs("Fabrikam"), "--client-secret-env", "APP_SECRET", "--test", "--json"],
+        env,
+      );
+      expect(replaced.code).toBe(1);
+      expect(JSON.parse(replaced.stdout)).toMatchObject({
+        created: false,
+        tenant: { name: "Fabrikam" },
+        test: { result: "invalid_client_secret", ok: false },
+      });
       const again = await runCli(["tenants", "test-connection", "Fabrikam"], env);
       expect(again.code).toBe(1);
       expect(again.stdout).toBe("Fabrikam: The client secret is not valid or has expired.\n");
+    },
+  );
+
+  dbTest(
+    "replacing without --ca-file says it keeps the stored CA; --no-ca removes it and the test names the TLS trust failure",
+    async ({ databaseUrl }) => {
+      const env = { DATABASE_URL: databaseUrl, TENANTPILOT_SECRET_KEYS: OLD_KEY };
+      const first = await runCli(
+        [...connectArgs("Tailspin"), "--client-secret-stdin", "--create"],
+        env,
+        APP.clientSecret,
+      );
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain("Connection saved: Tailspin reads Microsoft Graph as app");
+      expect(first.stdout).toContain("(not tested yet)");
+
+      const withoutCaFile = connectArgs("Tailspin").filter((arg) => arg !== "--ca-file" && arg !== caFile);
+      const kept = await runCli([...withoutCaFile, "--test"], env);
+      expect(kept.code).toBe(0);
+      expect(kept.stdout).toContain("Connection replaced: Tailspin reads Microsoft Graph");
+      expect(kept.stdout).toContain("Keeps the stored CA certificate for these hosts (--no-ca removes it)");
+
+      const cleared = await runCli([...withoutCaFile, "--no-ca", "--test"], env);
+      expect(cleared.code).toBe(1);
+      expect(cleared.stdout.split("\n")[0]).toBe(
+        "Saved, but the connection test failed: The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file). The tenant cannot be read until this is fixed.",
+      );
+      expect(cleared.stdout).not.toContain("CA certificate for these hosts");
+
+      const both = await runCli([...connectArgs("Tailspin"), "--no-ca"], env);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain("Use --ca-file or --no-ca, not both.");
+
+      const help = await runCli(["tenants", "connect", "--help"], env);
+      expect(help.stdout).toContain("--no-ca");
+      expect(help.stdout).toContain("without --ca-file, the stored");
     },
   );
 

@@ -34,6 +34,8 @@ export interface TenantConnectOptions {
   authorityHost?: string;
   graphBaseUrl?: string;
   caFile?: string;
+  /** False with --no-ca: trust no extra CA certificate any more (commander's negated option). */
+  ca?: boolean;
   test?: boolean;
   create?: boolean;
 }
@@ -56,6 +58,10 @@ const PERMISSIONS_HELP = [
   "variable that holds it (--client-secret-env), or use a certificate (--certificate-file: a PEM",
   "with the private key, unencrypted, and its certificate). It is stored encrypted and never shown.",
   "",
+  "Connecting a tenant again replaces its connection. What you leave out is kept: without a credential",
+  "option, the stored secret or certificate (same app registration only); without --ca-file, the stored",
+  "CA certificate (--no-ca removes it).",
+  "",
   "Example:",
   '  printf %s "$SECRET" | tenantpilot tenants connect Contoso --graph \\',
   "    --entra-tenant-id 00000000-0000-0000-0000-000000000000 --client-id 11111111-1111-1111-1111-111111111111 \\",
@@ -76,9 +82,13 @@ export function addTenantConnectCommands(tenants: Command, admin: Command, act: 
     .option("--certificate-file <pem>", "a PEM file with the certificate and its unencrypted private key")
     .option("--authority-host <url>", "Entra authority host (default: https://login.microsoftonline.com)")
     .option("--graph-base-url <url>", "Microsoft Graph base URL (default: https://graph.microsoft.com)")
-    .option("--ca-file <pem>", "a CA certificate to trust for those two hosts (self-hosted or simulated endpoints)")
+    .option(
+      "--ca-file <pem>",
+      "a CA certificate to trust for those two hosts (self-hosted or simulated endpoints); without it, a replaced connection keeps its stored CA certificate",
+    )
+    .option("--no-ca", "remove the stored CA certificate: trust only the system's roots (Microsoft's clouds)")
     .option("--create", "add the tenant when no tenant has this name")
-    .option("--test", "test the connection after saving it (exit 1 when the test fails)")
+    .option("--test", "test the connection after saving it (exit 1 when the test fails; it stays saved)")
     .addHelpText("after", PERMISSIONS_HELP)
     .action(
       act((global, tenant: string, options: TenantConnectOptions) =>
@@ -105,13 +115,22 @@ export async function tenantsConnect(
   options: TenantConnectOptions,
 ): Promise<number> {
   if (options.graph !== true) throw new OperatorError("invalid_input", "Only --graph connections exist.");
+  const clearCa = options.ca === false;
+  if (clearCa && options.caFile !== undefined) {
+    throw new OperatorError("invalid_input", "Use --ca-file or --no-ca, not both.");
+  }
   const input: GraphConnectionInput = {
     entraTenantId: options.entraTenantId,
     clientId: options.clientId,
     ...(await readCredential(options)),
     ...(options.authorityHost === undefined ? {} : { authorityHost: options.authorityHost }),
     ...(options.graphBaseUrl === undefined ? {} : { graphBaseUrl: options.graphBaseUrl }),
-    ...(options.caFile === undefined ? {} : { caCertificatePem: await readPemFile(options.caFile, "--ca-file") }),
+    // Neither option: graph-connections keeps the stored CA certificate ("" trusts none).
+    ...(options.caFile === undefined
+      ? clearCa
+        ? { caCertificatePem: "" }
+        : {}
+      : { caCertificatePem: await readPemFile(options.caFile, "--ca-file") }),
   };
   const db = ctx.runtime.database.db;
   const keyRing = ctx.runtime.keyRing;
@@ -135,19 +154,36 @@ export async function tenantsConnect(
       tenantId: tenant.id,
     }));
   }
-  ctx.say(
-    `${created ? "Connected" : "Connection replaced"}: ${tenant.name} reads Microsoft Graph as app ${connection.clientId}.`,
+  const keptCa = !created && options.caFile === undefined && !clearCa && connection.trustsCustomCa;
+  const details = describeConnection(connection).map((line) =>
+    keptCa && line === TRUSTS_CA_LINE ? "Keeps the stored CA certificate for these hosts (--no-ca removes it)" : line,
   );
-  for (const line of describeConnection(connection)) ctx.say(`  ${line}`);
+  const testCommand = `tenantpilot tenants test-connection ${JSON.stringify(tenant.name)}`;
   if (!options.test) {
-    ctx.emit({ tenant, connection, created });
-    ctx.say(`Test it with: tenantpilot tenants test-connection ${JSON.stringify(tenant.name)}`);
+    // Saved, not tested: "Connected" would claim more than is known.
+    ctx.emit({ tenant, connection, created, test: null });
+    ctx.say(
+      `${created ? "Connection saved" : "Connection replaced"}: ${tenant.name} reads Microsoft Graph as app ${connection.clientId} (not tested yet).`,
+    );
+    for (const line of details) ctx.say(`  ${line}`);
+    ctx.say(`Test it with: ${testCommand}`);
     return EXIT_OK;
   }
+  // Test before saying anything, so the headline is the truth: saved and working, or saved and not.
   const outcome = await testGraphConnection(testDeps(ctx), tenant.id);
   ctx.emit({ tenant, connection: await getGraphConnection(db, tenant.id), created, test: outcome });
-  ctx.say(`Test connection: ${outcome.message}`);
-  return outcome.ok ? EXIT_OK : EXIT_FAILED;
+  if (outcome.ok) {
+    ctx.say(
+      `${created ? "Connected" : "Connection replaced"}: ${tenant.name} reads Microsoft Graph as app ${connection.clientId}.`,
+    );
+    for (const line of details) ctx.say(`  ${line}`);
+    ctx.say(`Test connection: ${outcome.message}`);
+    return EXIT_OK;
+  }
+  ctx.say(`Saved, but the connection test failed: ${outcome.message} The tenant cannot be read until this is fixed.`);
+  for (const line of details) ctx.say(`  ${line}`);
+  ctx.say(`Fix it and run this connect again, or test again with: ${testCommand}`);
+  return EXIT_FAILED;
 }
 
 /** `tenants test-connection <tenant>`. */
@@ -187,6 +223,8 @@ function testDeps(ctx: CliContext) {
   };
 }
 
+const TRUSTS_CA_LINE = "Trusts a custom CA certificate for these hosts";
+
 /** Public lines about a connection: never secret material. */
 function describeConnection(connection: GraphConnection): string[] {
   const lines = [
@@ -206,7 +244,7 @@ function describeConnection(connection: GraphConnection): string[] {
     lines.push(`Authority host: ${connection.authorityHost}`);
   if (connection.graphBaseUrl !== "https://graph.microsoft.com")
     lines.push(`Graph base URL: ${connection.graphBaseUrl}`);
-  if (connection.trustsCustomCa) lines.push("Trusts a custom CA certificate for these hosts");
+  if (connection.trustsCustomCa) lines.push(TRUSTS_CA_LINE);
   return lines;
 }
 
