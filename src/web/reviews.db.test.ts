@@ -212,6 +212,24 @@ describe("tenant reviews pages", () => {
     expect(html).not.toContain('role="progressbar"');
   });
 
+  dbTest("a finished compose's operation page opens its review; a draft's does not", async ({ database }) => {
+    const { sessions, base, ready, draft } = await setUp(database);
+    const html = await (await sessions.reader.get(`/operations/${ready.runId}`)).text();
+    expect(html).toMatch(new RegExp(`<a href="${base}/${ready.reviewId}" data-followup="true">Open review →</a>`));
+    expect((await sessions.reader.get(`${base}/${ready.reviewId}`)).status).toBe(200); // and the link opens
+    const draftPage = await (await sessions.reader.get(`/operations/${draft.runId}`)).text();
+    expect(draftPage).not.toContain("data-followup");
+    expect((await sessions.stranger.get(`/operations/${ready.runId}`)).status).toBe(404);
+  });
+
+  dbTest("a compose whose review is gone links nowhere", async ({ database }) => {
+    const { sessions, ready } = await setUp(database);
+    await database.pool.query("alter table tenant_reviews disable trigger user");
+    await database.pool.query("delete from tenant_reviews where id = $1", [ready.reviewId]);
+    const html = await (await sessions.owner.get(`/operations/${ready.runId}`)).text();
+    expect(html).not.toContain("Open review");
+  });
+
   dbTest("a draft review says it is being composed and links to its operation", async ({ database }) => {
     const { sessions, base, draft } = await setUp(database);
     const html = await (await sessions.reader.get(`${base}/${draft.reviewId}`)).text();

@@ -26,12 +26,14 @@ import {
   describeRunResult,
   describeSummaryCounts,
   describeTimelineEvent,
+  reviewComposeResultSchema,
   runUrl,
 } from "../../operations/run-presenter.js";
 import { listRunEvents, listRuns, type RunListFilter } from "../../operations/run-queries.js";
 import { findContextValue, type OperationRun } from "../../operations/run-record.js";
 import { getRunTypeInfo, RUN_TYPES } from "../../operations/run-types.js";
 import { DISPLAY_STATUS_CATALOG, normalizeStatus } from "../../operations/status-normalizer.js";
+import { getTenantReview } from "../../reviews/tenant-reviews.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
@@ -39,6 +41,7 @@ import { FilterSelect } from "../views/filter-select.js";
 import { Layout } from "../views/layout.js";
 import { PROGRESS_STYLES, ProgressViewElement } from "../views/progress-view.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
+import { reviewUrl } from "./reviews.js";
 
 /** Runs per page of the Operations list. (Default: 50) */
 export const OPERATIONS_PAGE_SIZE = 50;
@@ -205,10 +208,36 @@ const PAGE_STYLES = `${PROGRESS_STYLES}
 .notice{padding:.5rem .75rem;border-radius:.25rem;background:#fef3c7}
 .run-detail dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 .run-detail pre{white-space:pre-wrap;max-height:30rem;overflow:auto;background:#f3f4f6;padding:.5rem}
+.followup{margin:.75rem 0}
+.followup a{display:inline-block;padding:.45rem 1rem;border-radius:6px;background:var(--accent,#1f5fbf);color:#fff;font-weight:600;text-decoration:none}
 `;
 
 function Styles() {
   return <style>{raw(PAGE_STYLES)}</style>;
+}
+
+/**
+ * The page a finished run produced, for its detail page's one follow-up link: a compose's review
+ * (`context.result.reviewId`), when the review exists under the run's tenant. The caller has
+ * already passed the run's access check, which is the review page's (operations.view in the
+ * run's workspace). Evidence snapshots have no page of their own, so they get no link.
+ * @returns undefined for other run types, a missing or malformed result, or a review that is gone
+ */
+async function findRunFollowUp(
+  deps: WebDeps,
+  run: OperationRun,
+  workspaceSlug: string | undefined,
+): Promise<{ label: string; url: string } | undefined> {
+  if (run.type !== "tenant.review.compose" || run.tenantId === null || workspaceSlug === undefined) return undefined;
+  const parsed = reviewComposeResultSchema.safeParse(findContextValue(run.context, "result"));
+  const reviewId = parsed.success ? parsed.data.reviewId : undefined;
+  if (reviewId === undefined) return undefined;
+  const review = await getTenantReview(deps.db, run.workspaceId, reviewId).catch((error: unknown) => {
+    if (error instanceof OperatorError && error.code === "not_found") return undefined; // deleted or never stored
+    throw error;
+  });
+  if (review === undefined || review.tenantId !== run.tenantId) return undefined;
+  return { label: "Open review", url: reviewUrl(workspaceSlug, run.tenantId, review.id) };
 }
 
 /** Routes `/operations`, `/operations/:runId` and `POST /operations/:runId/cancel`. */
@@ -377,6 +406,7 @@ export function operationsRoutes(deps: WebDeps) {
     const slug = workspaces.find((workspace) => workspace.workspaceId === run.workspaceId)?.slug;
     const cancelResult = c.req.query("cancel");
     const timeline = toTimeline(run, events);
+    const followUp = access.can("operations.view") ? await findRunFollowUp(deps, run, slug) : undefined;
     return c.html(
       <Layout title={getRunTypeInfo(run.type).label} operator={operator} csrfToken={c.var.csrfToken}>
         <Styles />
@@ -394,6 +424,11 @@ export function operationsRoutes(deps: WebDeps) {
             {tenantName}
             {profileName === undefined ? "" : ` · ${profileName}`}
           </p>
+          {followUp === undefined ? null : (
+            <p class="followup">
+              <a href={followUp.url} data-followup>{`${followUp.label} →`}</a>
+            </p>
+          )}
           {cancelResult !== undefined && Object.hasOwn(CANCEL_MESSAGES, cancelResult) ? (
             <p class="notice" role="status">
               {CANCEL_MESSAGES[cancelResult as keyof typeof CANCEL_MESSAGES]}
