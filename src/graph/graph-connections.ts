@@ -179,16 +179,61 @@ export const graphConnectionInputSchema = z.object({
 });
 export type GraphConnectionInput = z.input<typeof graphConnectionInputSchema>;
 
+/** A connect field as the API body and the web form name it (the credential's two forms apart). */
+export type GraphConnectionField =
+  | "entraTenantId"
+  | "clientId"
+  | "clientSecret"
+  | "certificatePem"
+  | "authorityHost"
+  | "graphBaseUrl"
+  | "caCertificatePem";
+
+/**
+ * `invalid_input` about connect input, with the fields at fault. Every message names its field and
+ * never echoes the value, so surfaces show it as it is: the CLI prints the first, the API returns
+ * all of them as `issues`, the web form shows the first beside the form.
+ */
+export class GraphConnectionInputError extends OperatorError {
+  override name = "GraphConnectionInputError";
+  readonly issues: readonly { field: GraphConnectionField; message: string }[];
+
+  constructor(issues: readonly { field: GraphConnectionField; message: string }[]) {
+    super("invalid_input", issues[0]?.message ?? "The connection details are not valid.");
+    this.issues = issues;
+  }
+}
+
+function invalidField(field: GraphConnectionField, message: string): GraphConnectionInputError {
+  return new GraphConnectionInputError([{ field, message }]);
+}
+
+/** The field a schema issue is about: `credential.certificatePem` is certificatePem; the rest of credential, clientSecret. */
+function toConnectionField(path: readonly PropertyKey[]): GraphConnectionField {
+  const [first, second] = path;
+  if (first === "credential") return second === "certificatePem" ? "certificatePem" : "clientSecret";
+  const fields: readonly GraphConnectionField[] = [
+    "entraTenantId",
+    "clientId",
+    "authorityHost",
+    "graphBaseUrl",
+    "caCertificatePem",
+  ];
+  return fields.find((field) => field === first) ?? "entraTenantId";
+}
+
 /**
  * Validate connect input from any surface.
- * @throws {OperatorError} invalid_input – with the first problem as the internal message (safe to show: it names a field)
+ * @throws {GraphConnectionInputError} invalid_input – with every problem by field; the first is the
+ *   internal message (safe to show: it names a field)
  */
 export function parseGraphConnectionInput(input: unknown): z.output<typeof graphConnectionInputSchema> {
   const parsed = graphConnectionInputSchema.safeParse(input);
   if (!parsed.success) {
-    throw new OperatorError(
-      "invalid_input",
-      parsed.error.issues[0]?.message ?? "The connection details are not valid.",
+    throw new GraphConnectionInputError(
+      parsed.error.issues
+        .slice(0, 10)
+        .map((issue) => ({ field: toConnectionField(issue.path), message: issue.message })),
     );
   }
   return parsed.data;
@@ -212,7 +257,7 @@ function parseCertificatePem(text: string): ParsedCertificate {
   const blocks = [...text.matchAll(PEM_BLOCK)].map((match) => ({ label: match[1] ?? "", pem: match[0] }));
   const keys = blocks.filter((block) => block.label.endsWith("PRIVATE KEY"));
   const certificates = blocks.filter((block) => block.label === "CERTIFICATE");
-  const invalid = (message: string) => new OperatorError("invalid_input", message);
+  const invalid = (message: string) => invalidField("certificatePem", message);
   if (keys.some((block) => block.label === "ENCRYPTED PRIVATE KEY")) {
     throw invalid("The private key is protected with a password. Export it without a password (PEM).");
   }
@@ -238,16 +283,16 @@ function parseCertificatePem(text: string): ParsedCertificate {
   };
 }
 
-/** @throws {OperatorError} invalid_input – not one or more PEM certificates */
+/** @throws {GraphConnectionInputError} invalid_input – not one or more PEM certificates */
 function parseCaCertificatePem(text: string): string {
   const blocks = [...text.matchAll(PEM_BLOCK)];
   if (blocks.length === 0 || blocks.some((match) => match[1] !== "CERTIFICATE")) {
-    throw new OperatorError("invalid_input", "The CA certificate must be one or more PEM certificates (no keys).");
+    throw invalidField("caCertificatePem", "The CA certificate must be one or more PEM certificates (no keys).");
   }
   try {
     for (const match of blocks) new X509Certificate(match[0]);
   } catch {
-    throw new OperatorError("invalid_input", "The CA certificate could not be read.");
+    throw invalidField("caCertificatePem", "The CA certificate could not be read.");
   }
   return blocks.map((match) => match[0]).join("\n");
 }
@@ -323,8 +368,9 @@ export interface ConnectTenantInput extends GraphConnectionInput {
  * tenant is switched). One transaction. Without `credential`, the stored one is kept — only for the
  * same app registration.
  * @returns the public view and whether the connection is new
- * @throws {OperatorError} invalid_input – hostile or inconsistent input; not_found – no such tenant
- *   in the workspace; credential_key_missing – no encryption key configured
+ * @throws {GraphConnectionInputError} invalid_input – hostile or inconsistent input, by field
+ * @throws {OperatorError} not_found – no such tenant in the workspace; credential_key_missing – no
+ *   encryption key configured
  */
 export async function connectTenantToGraph(
   db: Db,
@@ -357,10 +403,10 @@ export async function connectTenantToGraph(
       | "certificateExpiresAt"
     >;
     if (parsed.credential === undefined) {
-      if (!existing) throw new OperatorError("invalid_input", "Enter a client secret or a certificate.");
+      if (!existing) throw invalidField("clientSecret", "Enter a client secret or a certificate.");
       if (existing.clientId !== parsed.clientId || existing.entraTenantId !== parsed.entraTenantId) {
-        throw new OperatorError(
-          "invalid_input",
+        throw invalidField(
+          "clientSecret",
           "Enter the client secret or certificate of the new app registration: the stored one belongs to another.",
         );
       }

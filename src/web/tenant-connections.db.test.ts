@@ -118,7 +118,7 @@ describe("Connect with an app registration (web)", () => {
     expect(saved.status).toBe(303);
     expect(saved.headers.get("location")).toBe(`${page}?saved=1`);
     const html = await (await manager.get(`${page}?saved=1`)).text();
-    expect(html).toContain("Connection saved.");
+    expect(html).toContain("Connection saved. It has not been tested yet");
     expect(html).toContain("A client secret is stored; enter a new one to replace it.");
     expect(html).not.toContain(APP.clientSecret);
 
@@ -130,6 +130,20 @@ describe("Connect with an app registration (web)", () => {
     expect(fragmentHtml).toContain("Connected: the app registration signed in and read Intune device configurations.");
     expect(fragmentHtml).toContain('data-ok="true"');
     expect(await (await manager.get(page)).text()).toContain('data-ok="true"');
+
+    // A wrong secret is saved all the same; the test result says so instead of "Connection failed".
+    const wrong = await manager.post(page, {
+      _csrf: manager.csrf,
+      ...simulatorFields(),
+      credentialKind: "client_secret",
+      clientSecret: newTestClientSecret(),
+    });
+    expect(wrong.status).toBe(303);
+    const failedHtml = await (await postAsManager(`${page}/test`, { "hx-request": "true" })).text();
+    expect(failedHtml).toContain('data-ok="false"');
+    expect(failedHtml).toContain("Saved, but the connection test failed");
+    expect(failedHtml).toContain("The client secret is not valid or has expired.");
+    expect(failedHtml).toContain("The tenant cannot be read until this is fixed.");
 
     expect(logs()).not.toContain(APP.clientSecret);
     expect(await findTablesContaining(database, APP.clientSecret)).toEqual([]);
@@ -210,6 +224,34 @@ describe("/api/v1/tenants/{id}/graph-connection", () => {
       expect(both.status).toBe(400);
       const bothText = await both.text();
       expect(bothText).not.toContain(APP.clientSecret);
+
+      // Field-specific detail, the same sentence the CLI prints, on the field the body named.
+      const badTenantId = await manager.send("PUT", api, { ...simulatorFields(), entraTenantId: "x" });
+      expect(badTenantId.status).toBe(400);
+      expect(await badTenantId.json()).toEqual({
+        error: {
+          code: "invalid_input",
+          message: "The request is not valid. Check the values and try again.",
+          issues: [
+            {
+              path: "body.entraTenantId",
+              message: "The Entra tenant id must be a GUID like 00000000-0000-0000-0000-000000000000.",
+            },
+          ],
+        },
+      });
+      const badCa = await manager.send("PUT", api, { ...simulatorFields(), caCertificatePem: "not a pem" });
+      expect(badCa.status).toBe(400);
+      expect(await badCa.json()).toMatchObject({
+        error: {
+          issues: [
+            {
+              path: "body.caCertificatePem",
+              message: "The CA certificate must be one or more PEM certificates (no keys).",
+            },
+          ],
+        },
+      });
 
       const unknownField = await manager.send("PUT", api, { ...simulatorFields(), password: "x" });
       expect(unknownField.status).toBe(400);

@@ -19,11 +19,12 @@ import {
   findGraphConnection,
   type GraphConnection,
   type GraphConnectionInput,
+  GraphConnectionInputError,
   getGraphConnection,
   REQUIRED_GRAPH_PERMISSIONS,
 } from "../../graph/graph-connections.js";
 import { OperatorError } from "../../shared/operator-error.js";
-import { parseJsonBody } from "../api/api-input.js";
+import { ApiInputError, parseJsonBody } from "../api/api-input.js";
 import { graphConnectionBodySchema, toGraphConnectionInput } from "../api/graph-connection-schemas.js";
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
@@ -80,12 +81,16 @@ function Time({ at }: { at: Date }) {
   return <time datetime={at.toISOString()}>{`${TIME_FORMAT.format(at)} UTC`}</time>;
 }
 
-/** The operator-safe outcome of a test, for the page and the htmx answer. */
+/**
+ * The operator-safe outcome of a test, for the page and the htmx answer. A failed test is about a
+ * connection that is saved all the same: the headline says both, so nobody takes it for unsaved.
+ */
 function TestResult({ outcome }: { outcome: Pick<GraphConnectionTestOutcome, "ok" | "message" | "testedAt"> }) {
   return (
     <div class="test-result" role="status" data-test-result data-ok={String(outcome.ok)}>
-      <strong>{outcome.ok ? "Connection works" : "Connection failed"}</strong>
+      <strong>{outcome.ok ? "Connection works" : "Saved, but the connection test failed"}</strong>
       <p>{outcome.message}</p>
+      {outcome.ok ? null : <p>The tenant cannot be read until this is fixed.</p>}
       <p class="muted">
         Tested <Time at={outcome.testedAt} />
       </p>
@@ -364,7 +369,7 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
           ) : null}
           {options.saved ? (
             <p role="status" data-saved>
-              Connection saved.
+              Connection saved. It has not been tested yet: press Test connection to check that it works.
             </p>
           ) : null}
           {demo ? <DemoGraphBox demo={demo} url={url} /> : null}
@@ -520,12 +525,23 @@ export function addGraphConnectionApiRoutes(api: Hono<AppEnv>, deps: WebDeps): v
   api.put("/tenants/:tenantId/graph-connection", async (c) => {
     const tenant = await tenantFor(c);
     const body = await parseJsonBody(c.req, graphConnectionBodySchema);
-    const { connection, created } = await connectTenantToGraph(deps.db, requireKeyRing(deps), {
-      ...toGraphConnectionInput(body),
-      workspaceId: tenant.workspaceId,
-      tenantId: tenant.id,
-    });
-    return c.json({ connection }, created ? 201 : 200);
+    try {
+      const { connection, created } = await connectTenantToGraph(deps.db, requireKeyRing(deps), {
+        ...toGraphConnectionInput(body),
+        workspaceId: tenant.workspaceId,
+        tenantId: tenant.id,
+      });
+      return c.json({ connection }, created ? 201 : 200);
+    } catch (thrown) {
+      // The same field sentences the CLI prints and the form shows, as `issues` on the body's fields.
+      if (thrown instanceof GraphConnectionInputError) {
+        throw new ApiInputError(
+          "graph connection input not valid",
+          thrown.issues.map((issue) => ({ path: `body.${issue.field}`, message: issue.message })),
+        );
+      }
+      throw thrown;
+    }
   });
   api.post("/tenants/:tenantId/graph-connection/test", async (c) => {
     const tenant = await tenantFor(c);
