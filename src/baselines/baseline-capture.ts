@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { findUnconnectedTenant } from "../inventory/evidence-source.js";
 import { getTenant } from "../inventory/tenants.js";
 import type { CaptureResult } from "../operations/run-record.js";
 import { operatorFailure, type RunCompletion } from "../operations/run-service.js";
@@ -29,12 +30,9 @@ export async function runBaselineCapture(ctx: RunWorkContext): Promise<RunComple
   await ctx.setPhase("resolve_scope");
   const profile = await getBaselineProfile(ctx.db, ctx.run.workspaceId, inputs.profileId);
   const tenant = await getTenant(ctx.db, ctx.run.workspaceId, profile.sourceTenantId);
-  if (tenant.evidenceSource === null) {
-    return {
-      outcome: "blocked",
-      failure: operatorFailure("tenant_not_connected", `tenant ${tenant.id} has no evidence source`),
-    };
-  }
+  // No source, or a Graph tenant without an app registration: a precondition, not a failure.
+  const unconnected = await findUnconnectedTenant(ctx.db, tenant);
+  if (unconnected) return { outcome: "blocked", failure: operatorFailure(unconnected.code, unconnected.detail) };
 
   await ctx.setPhase("capture_evidence");
   const capture = await captureEvidence(ctx, tenant, profile.policyKinds, {

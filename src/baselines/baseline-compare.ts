@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
+import { findUnconnectedTenant } from "../inventory/evidence-source.js";
 import { toUnreadableHint } from "../inventory/export-folder-source.js";
 import { getTenant } from "../inventory/tenants.js";
 import type { CompareResult } from "../operations/run-record.js";
@@ -40,12 +41,9 @@ export async function runBaselineCompare(ctx: RunWorkContext): Promise<RunComple
       failure: operatorFailure("no_baseline_snapshot", `profile ${profile.id} has no snapshot`),
     };
   }
-  if (tenant.evidenceSource === null) {
-    return {
-      outcome: "blocked",
-      failure: operatorFailure("tenant_not_connected", `tenant ${tenant.id} has no evidence source`),
-    };
-  }
+  // No source, or a Graph tenant without an app registration: a precondition, not a failure.
+  const unconnected = await findUnconnectedTenant(ctx.db, tenant);
+  if (unconnected) return { outcome: "blocked", failure: operatorFailure(unconnected.code, unconnected.detail) };
   await ctx.saveResume({ snapshotId });
 
   await ctx.setPhase("capture_evidence");

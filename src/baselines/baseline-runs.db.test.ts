@@ -324,3 +324,64 @@ describe("baseline runs on bad input", () => {
     },
   );
 });
+
+describe("baseline runs of a Microsoft Graph tenant with no app registration", () => {
+  dbTest(
+    "a compare or capture is refused at once with graph_not_connected and starts nothing",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const tenant = await seedTenant(database, workspace.id, { name: "Graph, unconnected" });
+      await database.db
+        .update(tenants)
+        .set({ evidenceSource: { kind: "graph" } })
+        .where(eq(tenants.id, tenant.id));
+      const profile = await seedProfile(database, workspace.id, tenant);
+      const deps = { db: database.db, runs, maxAttempts: 3 };
+      await expect(
+        startBaselineCapture(deps, { workspaceId: workspace.id, profile: profile.id, initiator: { userId } }),
+      ).rejects.toMatchObject({ code: "graph_not_connected", message: expect.stringContaining("Graph, unconnected") });
+      const count = await database.db.execute(sql`select count(*)::int as n from operation_runs`);
+      expect((count.rows[0] as { n: number }).n).toBe(0);
+    },
+  );
+
+  dbTest.skipIf(!corpusPresent)(
+    "a compare whose tenant lost its connection before the job ran ends blocked, not failed",
+    async ({ database }) => {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const source = await seedTenant(database, workspace.id, { name: "Source", exportDir: V32 });
+      const target = await seedTenant(database, workspace.id, { name: "Target", exportDir: V32 });
+      const profile = await seedProfile(database, workspace.id, source);
+      const deps = { db: database.db, runs, maxAttempts: 3 };
+      await startBaselineCapture(deps, { workspaceId: workspace.id, profile: profile.id, initiator: { userId } });
+      await runQueuedJobs(database, runs);
+      const started = await startBaselineCompare(deps, {
+        workspaceId: workspace.id,
+        profile: profile.id,
+        tenant: target.id,
+        initiator: { userId },
+      });
+      // Between the start and the job, the tenant becomes a Graph tenant with no app registration.
+      await database.db
+        .update(tenants)
+        .set({ evidenceSource: { kind: "graph" } })
+        .where(eq(tenants.id, target.id));
+      await runQueuedJobs(database, runs);
+      const run = await getRun(database.db, workspace.id, started.run.id);
+      expect(run.outcome).toBe("blocked");
+      expect(run.failure).toMatchObject({
+        code: "graph_not_connected",
+        message: "The tenant is not connected to Microsoft Graph with an app registration.",
+      });
+      const notes = await database.db.execute(sql`select title from notifications where run_id = ${run.id}`);
+      expect(notes.rows).toEqual([
+        {
+          title:
+            "Target: Baseline compare blocked: The tenant is not connected to Microsoft Graph with an app registration.",
+        },
+      ]);
+    },
+  );
+});

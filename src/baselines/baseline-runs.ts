@@ -5,7 +5,8 @@
  * @module
  */
 import type { Db } from "../db/database.js";
-import { getTenant, getTenantByName } from "../inventory/tenants.js";
+import { findUnconnectedTenant } from "../inventory/evidence-source.js";
+import { getTenant, getTenantByName, type Tenant } from "../inventory/tenants.js";
 import type { OperationRun } from "../operations/run-record.js";
 import type { RunService } from "../operations/run-service.js";
 import { OperatorError } from "../shared/operator-error.js";
@@ -21,7 +22,8 @@ export interface RunInitiator {
 /**
  * Queue a baseline capture of a profile (identity: type + profile).
  * @returns the active capture of this profile, and whether this call created it
- * @throws {OperatorError} not_found – unknown profile; tenant_not_connected – the source tenant has no evidence source
+ * @throws {OperatorError} not_found – unknown profile; tenant_not_connected – the source tenant has no
+ *   evidence source; graph_not_connected – it reads Microsoft Graph but has no app registration
  */
 export async function startBaselineCapture(
   deps: { db: Db; runs: RunService; maxAttempts: number },
@@ -29,8 +31,7 @@ export async function startBaselineCapture(
 ): Promise<{ run: OperationRun; created: boolean }> {
   const profile = await getBaselineProfile(deps.db, input.workspaceId, input.profile);
   const tenant = await getTenant(deps.db, input.workspaceId, profile.sourceTenantId);
-  if (tenant.evidenceSource === null)
-    throw new OperatorError("tenant_not_connected", `Tenant "${tenant.name}" has no evidence source.`);
+  await assertTenantConnected(deps.db, tenant);
   return deps.runs.startRun(
     {
       workspaceId: input.workspaceId,
@@ -48,7 +49,8 @@ export async function startBaselineCapture(
 /**
  * Queue a baseline compare of a tenant against a profile (identity: type + tenant + profile).
  * @throws {OperatorError} not_found – unknown profile or tenant; no_baseline_snapshot – nothing
- *   captured yet; tenant_not_connected – the tenant has no evidence source
+ *   captured yet; tenant_not_connected – the tenant has no evidence source; graph_not_connected – it
+ *   reads Microsoft Graph but has no app registration
  */
 export async function startBaselineCompare(
   deps: { db: Db; runs: RunService; maxAttempts: number },
@@ -59,8 +61,7 @@ export async function startBaselineCompare(
   if ((await findLatestSnapshot(deps.db, profile.id)) === undefined) {
     throw new OperatorError("no_baseline_snapshot", `Baseline profile "${profile.name}" has no snapshot yet.`);
   }
-  if (tenant.evidenceSource === null)
-    throw new OperatorError("tenant_not_connected", `Tenant "${tenant.name}" has no evidence source.`);
+  await assertTenantConnected(deps.db, tenant);
   return deps.runs.startRun(
     {
       workspaceId: input.workspaceId,
@@ -73,4 +74,10 @@ export async function startBaselineCompare(
     },
     deps.maxAttempts,
   );
+}
+
+/** @throws {OperatorError} tenant_not_connected, graph_not_connected – see {@link findUnconnectedTenant} */
+async function assertTenantConnected(db: Db, tenant: Tenant): Promise<void> {
+  const unconnected = await findUnconnectedTenant(db, tenant);
+  if (unconnected) throw new OperatorError(unconnected.code, unconnected.detail);
 }

@@ -8,7 +8,7 @@
 import type { Db } from "../db/database.js";
 import type { KeyRing } from "../graph/credential-encryption.js";
 import { createGraphClient, type GraphConnection, type WaitObserver } from "../graph/graph-client.js";
-import { loadGraphCredentialMaterial } from "../graph/graph-connections.js";
+import { findGraphConnection, loadGraphCredentialMaterial } from "../graph/graph-connections.js";
 import { createTokenCredential } from "../graph/graph-credentials.js";
 import { type GraphUnreadable, parseGraphReadState, readGraphPolicies } from "../graph/graph-policy-reader.js";
 import {
@@ -111,6 +111,34 @@ export interface OpenEvidenceSourceOptions {
   graph?: GraphEvidenceDeps;
   /** Told about Graph throttling waits (the run shows the `throttled` wait reason). */
   waits?: WaitObserver;
+}
+
+/** Why a tenant's evidence source cannot be read yet: a precondition an operator fixes by connecting it. */
+export interface UnconnectedTenant {
+  code: "tenant_not_connected" | "graph_not_connected";
+  /** Internal message naming the tenant and how to connect it (the CLI shows it; runs keep it in diagnostics). */
+  detail: string;
+}
+
+/**
+ * Whether a tenant's evidence source is connected: undefined when it is, or why not — no source at
+ * all, or a Microsoft Graph source without a stored app registration (the demo's Graph tenant
+ * before the user connects it). Run starts refuse with it at once; run tasks end `blocked` with it.
+ */
+export async function findUnconnectedTenant(
+  db: Db,
+  tenant: Pick<Tenant, "id" | "name" | "evidenceSource">,
+): Promise<UnconnectedTenant | undefined> {
+  if (tenant.evidenceSource === null) {
+    return { code: "tenant_not_connected", detail: `Tenant "${tenant.name}" has no evidence source.` };
+  }
+  if (tenant.evidenceSource.kind === "graph" && (await findGraphConnection(db, tenant.id)) === undefined) {
+    return {
+      code: "graph_not_connected",
+      detail: `Tenant "${tenant.name}" reads Microsoft Graph but has no app registration yet: connect it on the tenant's Microsoft Graph page or with tenantpilot tenants connect --graph.`,
+    };
+  }
+  return undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import type { GraphEvidenceDeps } from "../inventory/evidence-source.js";
-import { toRunFailure } from "../operations/run-failure.js";
+import { isPreconditionFailure, toRunFailure } from "../operations/run-failure.js";
 import type { OperationRun, SummaryCounts } from "../operations/run-record.js";
 import {
   operatorFailure,
@@ -80,7 +80,8 @@ class RunCancelledError extends Error {
  * Wrap a run's work as a graphile-worker task. Errors are retried by the worker while attempts
  * remain (the run stays running and resumes from `context.resume`). On the last attempt, or for an
  * {@link OperatorError} (retrying will not fix it), the run completes as failed with an
- * operator-safe failure; raw text and stack go to `failure.diagnostics` only.
+ * operator-safe failure — or as blocked when the code is a precondition (`isPreconditionFailure`);
+ * raw text and stack go to `failure.diagnostics` only.
  */
 export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => Promise<RunCompletion>): Task {
   return async (payload: unknown, helpers: JobHelpers) => {
@@ -200,8 +201,12 @@ export function defineRunTask(deps: RunTaskDeps, work: (ctx: RunTaskContext) => 
         await announceRetry(deps, owner, helpers, logger);
         throw thrown; // graphile-worker retries with backoff; the next attempt resumes from context.resume
       }
-      logger.error({ err: thrown }, "run failed");
-      await deps.runs.completeRun(owner, { outcome: "failed", failure: toRunFailure(thrown) });
+      const failure = toRunFailure(thrown);
+      // A precondition found mid-run (the tenant lost its connection after the start checked it) blocks.
+      const outcome = isPreconditionFailure(failure.code) ? "blocked" : "failed";
+      if (outcome === "blocked") logger.info({ code: failure.code }, "run blocked");
+      else logger.error({ err: thrown }, "run failed");
+      await deps.runs.completeRun(owner, { outcome, failure });
     } finally {
       clearInterval(heartbeat);
       deps.activeRunIds?.delete(runId);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OPERATOR_ERRORS, OperatorError } from "../shared/operator-error.js";
-import { describeFailure, MAX_DIAGNOSTICS_LENGTH, toRunFailure } from "./run-failure.js";
+import { describeFailure, isPreconditionFailure, MAX_DIAGNOSTICS_LENGTH, toRunFailure } from "./run-failure.js";
 
 const INTERNAL = OPERATOR_ERRORS.internal_error;
 
@@ -175,4 +175,17 @@ describe("describeFailure", () => {
       ),
     );
   });
+});
+
+describe("isPreconditionFailure", () => {
+  it.each(["no_baseline_snapshot", "tenant_not_connected", "graph_not_connected"])("%s blocks a run", (code) => {
+    expect(isPreconditionFailure(code)).toBe(true);
+  });
+
+  it.each(["evidence_source_unreachable", "graph_sign_in_failed", "internal_error", "", "__proto__"])(
+    "%s fails a run",
+    (code) => {
+      expect(isPreconditionFailure(code)).toBe(false);
+    },
+  );
 });

@@ -41,6 +41,21 @@ export function toRunFailure(thrown: unknown): RunFailure {
 }
 
 /**
+ * Codes that name a precondition an operator fixes (capture a baseline, connect the tenant), not an
+ * error: a run that stops on one ends `blocked`, never `failed` (DESIGN.md §2 `outcome`).
+ */
+const PRECONDITION_CODES: ReadonlySet<string> = new Set<OperatorErrorCode>([
+  "no_baseline_snapshot",
+  "tenant_not_connected",
+  "graph_not_connected",
+]);
+
+/** True when a failure with `code` means the run was blocked by a precondition. Pure. */
+export function isPreconditionFailure(code: string): boolean {
+  return PRECONDITION_CODES.has(code);
+}
+
+/**
  * Read a stored failure as operator copy. Only the `code` is read: a known code gives its catalog
  * sentence, anything else (missing failure, unknown or legacy code, non-object) gives
  * `internal_error`. The stored `message` and `diagnostics` are never returned.

@@ -295,7 +295,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "unauthenticated: no session and no valid API token.",
   403: "forbidden: a member of the workspace without the capability.",
   404: "not_found: no such item, or not a member of its workspace (indistinguishable).",
-  409: "A precondition does not hold (no_baseline_snapshot, tenant_not_connected, review_not_ready).",
+  409: "A precondition does not hold (no_baseline_snapshot, tenant_not_connected, graph_not_connected, review_not_ready).",
   413: "payload_too_large: the body is over 64 KiB.",
   500: "internal_error.",
 };

@@ -94,6 +94,10 @@ const createProfileSchema = z.object({
 });
 
 /** The confirmation step of capture and compare. */
+/** A start refused because the tenant reads Microsoft Graph without an app registration yet. */
+const GRAPH_NOT_CONNECTED_START =
+  "The tenant is not connected to Microsoft Graph yet: connect it with an app registration on the tenant's page.";
+
 const captureSchema = z.object({ confirm: z.literal("yes", { error: "Confirm the capture." }) });
 const compareSchema = z.object({
   confirm: z.literal("yes", { error: "Confirm the compare." }),
@@ -461,6 +465,9 @@ export function baselinesRoutes(deps: WebDeps) {
         if (error instanceof OperatorError && error.code === "tenant_not_connected") {
           return respondStartError(c, error, "The source tenant has no evidence source connected.");
         }
+        if (error instanceof OperatorError && error.code === "graph_not_connected") {
+          return respondStartError(c, error, GRAPH_NOT_CONNECTED_START);
+        }
         throw error;
       }
     })
@@ -485,6 +492,9 @@ export function baselinesRoutes(deps: WebDeps) {
         }
         if (error instanceof OperatorError && error.code === "tenant_not_connected") {
           return respondStartError(c, error, "The tenant has no evidence source connected.");
+        }
+        if (error instanceof OperatorError && error.code === "graph_not_connected") {
+          return respondStartError(c, error, GRAPH_NOT_CONNECTED_START);
         }
         if (error instanceof OperatorError && error.code === "not_found") {
           // The tenant of the form is not in this workspace: a bad form value, not a hidden resource.
