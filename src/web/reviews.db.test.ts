@@ -69,6 +69,25 @@ describe("tenant reviews pages", () => {
     expect(html).toContain("data-activity"); // the tenant shell's activity area
   });
 
+  dbTest("the list refreshes itself from a fragment when a run of the tenant completes", async ({ database }) => {
+    const { sessions, base, ready, workspaceId, tenant } = await setUp(database);
+    const html = await (await sessions.reader.get(base)).text();
+    const list = /<div id="reviews-list"[^>]*>/.exec(html)?.[0] ?? "";
+    expect(list).toContain("data-refresh-on-complete");
+    expect(list).toContain(`data-workspace-id="${workspaceId}"`);
+    expect(list).toContain(`data-tenant-id="${tenant.id}"`);
+    expect(list).toContain(`hx-get="${base}/list"`);
+    expect(list).toContain('hx-trigger="run-completed"'); // an event from the SSE stream (app.js), never a poll
+    expect(list).not.toMatch(/every \d/);
+    const fragment = await sessions.reader.get(`${base}/list`, { "hx-request": "true" });
+    expect(fragment.status).toBe(200);
+    const table = await fragment.text();
+    expect(table.startsWith('<div class="reviews-scroll"><table class="reviews-table">')).toBe(true);
+    expect(table).toContain(`data-review-id="${ready.reviewId}"`);
+    expect(table).not.toContain("<html");
+    expect((await sessions.stranger.get(`${base}/list`)).status).toBe(404);
+  });
+
   dbTest("an operator sees the period picker defaulting to the previous full month", async ({ database }) => {
     const { sessions, base } = await setUp(database);
     const html = await (await sessions.operator.get(base)).text();

@@ -187,6 +187,13 @@ const ROUTES: readonly RouteCase[] = [
   },
   {
     method: "GET",
+    path: "/w/:workspaceSlug/tenants/:tenantId/reviews/list",
+    access: "operations.view",
+    ok: 200,
+    url: (s) => `/w/${s.slug}/tenants/${s.tenantId}/reviews/list`,
+  },
+  {
+    method: "GET",
     path: "/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId",
     access: "operations.view",
     ok: 200,

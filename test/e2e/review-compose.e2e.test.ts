@@ -3,7 +3,9 @@
  * review for a period with operations behind the period picker's confirmation, see the queued
  * toast, and see in the tenant shell's activity area the composite summary ("Based on 4
  * operations: …", from the runs created here) live while it runs — never a progress bar — then the
- * review becomes ready, its page shows the section headings, and its export links respond.
+ * review becomes ready and the Reviews list shows it ready without a reload (the stream's
+ * completion refreshes it), the operation page's "Open review" link leads to it, its page shows the
+ * section headings and run ids as links, fits a 390 px wide phone, and its export links respond.
  * A real worker composes with a delay per section so the composite stays visible.
  */
 import type { Page } from "playwright-core";
@@ -19,7 +21,7 @@ interface PageElement {
   textContent: string | null;
 }
 interface PageGlobals {
-  document: PageElement & { body: unknown };
+  document: PageElement & { body: unknown; documentElement: { scrollWidth: number } };
   MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
   __seen: { details: string[]; bars: number };
   __sameDocument?: boolean;
@@ -140,23 +142,51 @@ describe("composing a tenant review in the browser", () => {
         runId,
         { timeout: 30_000 },
       );
-      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument)).toBe(true);
       const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).__seen);
       expect(seen.details).toContain(COMPOSITE);
       expect(seen.bars).toBe(0);
 
-      // The list shows it ready; its page shows the sections; the exports respond.
-      await page.reload();
-      const row = page.locator("[data-review-id]");
+      // The list shows the ready review without a reload: the stream's completion refreshes it.
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as PageGlobals).document.querySelector("#reviews-list [data-review-id] .review-status")
+            ?.textContent === "Ready",
+        undefined,
+        { timeout: 30_000 },
+      );
+      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument)).toBe(true);
+      const row = page.locator("#reviews-list [data-review-id]");
       expect(await row.count()).toBe(1);
-      expect(await row.locator(".review-status").textContent()).toBe("Ready");
-      await Promise.all([page.waitForEvent("load"), row.getByRole("link", { name: period.label }).click()]);
+      const reviewId = (await row.getAttribute("data-review-id")) ?? "";
+      const reviewPath = `/w/${slug}/tenants/${tenant.id}/reviews/${reviewId}`;
+      expect(await row.getByRole("link", { name: period.label }).getAttribute("href")).toBe(reviewPath);
+      await screenshot(page, "review-compose-list-live");
+
+      // The compose's operation page leads to the review.
+      await page.goto(href);
+      const openReview = page.getByRole("link", { name: "Open review →" });
+      expect(await openReview.isVisible()).toBe(true);
+      await Promise.all([page.waitForEvent("load"), openReview.click()]);
+      expect(new URL(page.url()).pathname).toBe(reviewPath);
+
+      // Its page shows the sections, run ids as links to their operations; the exports respond.
       for (const heading of SECTION_HEADINGS) {
         expect(await page.getByRole("heading", { name: heading, exact: true }).isVisible()).toBe(true);
       }
       expect(await page.locator("svg").count()).toBeGreaterThan(0);
       expect(await page.getByRole("button", { name: "Print" }).isVisible()).toBe(true);
+      const runRefs = page.locator(".rv a[data-run-ref]");
+      expect(await runRefs.count()).toBeGreaterThan(0);
+      expect(await runRefs.first().getAttribute("href")).toMatch(/^\/operations\/[0-9a-f-]{36}$/);
       await screenshot(page, "review-compose-ready");
+
+      // On a phone the page never scrolls sideways: wide tables scroll inside their own box.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(
+        await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+      ).toBeLessThanOrEqual(390);
+      await screenshot(page, "review-compose-ready-390");
+      await page.setViewportSize({ width: 1280, height: 800 });
       const expected = { md: "text/markdown; charset=utf-8", pdf: "application/pdf", json: "application/json" };
       for (const [name, type] of [
         ["Markdown", expected.md],

@@ -452,6 +452,44 @@ function ReviewsTable({
   );
 }
 
+/**
+ * The list of a tenant's reviews, kept current without a reload: when a run of this tenant
+ * completes while the page is open (a compose makes its review ready), app.js sends this element
+ * `run-completed` from the one SSE stream, and htmx re-reads the table from `…/reviews/list`.
+ */
+function ReviewsList({
+  reviews,
+  workspaceSlug,
+  workspaceId,
+  tenantId,
+}: {
+  reviews: readonly ReviewListItem[];
+  workspaceSlug: string;
+  workspaceId: string;
+  tenantId: string;
+}) {
+  return (
+    <div
+      id="reviews-list"
+      data-reviews-list
+      data-refresh-on-complete
+      data-workspace-id={workspaceId}
+      data-tenant-id={tenantId}
+      hx-get={reviewsListUrl(workspaceSlug, tenantId)}
+      hx-trigger="run-completed"
+      hx-swap="innerHTML"
+      aria-live="polite"
+    >
+      <ReviewsTable reviews={reviews} workspaceSlug={workspaceSlug} tenantId={tenantId} />
+    </div>
+  );
+}
+
+/** URL of the list fragment of a tenant's reviews (the table only, for htmx). */
+function reviewsListUrl(workspaceSlug: string, tenantId: string): string {
+  return `${reviewsUrl(workspaceSlug, tenantId)}/list`;
+}
+
 // ---- routes ----
 
 type Workspace = Awaited<ReturnType<typeof listWorkspaceAccess>>[number];
@@ -550,9 +588,10 @@ export function reviewsRoutes(deps: WebDeps) {
           />
         ) : null}
         <h2>Tenant reviews</h2>
-        <ReviewsTable
+        <ReviewsList
           reviews={reviews as readonly ReviewListItem[]}
           workspaceSlug={workspace.slug}
+          workspaceId={workspace.workspaceId}
           tenantId={tenant.id}
         />
         <TenantActivity
@@ -570,116 +609,131 @@ export function reviewsRoutes(deps: WebDeps) {
     return respondWithExport(c, await toReviewExport(review, format, { chromiumPath }));
   };
 
-  return new Hono<AppEnv>()
-    .get("/w/:workspaceSlug/tenants/:tenantId/reviews", async (c) => {
-      const operator = requireOperator(c.var.operator);
-      const scope = await tenantOfUrl(c);
-      let toast: { toast: QueuedToast; runId: string } | undefined;
-      const startedId = c.req.query("started");
-      if (startedId !== undefined && UUID.test(startedId)) {
-        const found = await getVisibleRun(deps.db, operator.userId, startedId).catch(() => undefined);
-        if (found !== undefined && found.run.tenantId === scope.tenant.id) {
-          toast = {
-            toast: describeQueuedToast(found.run, { created: c.req.query("again") !== "1" }),
-            runId: found.run.id,
-          };
+  return (
+    new Hono<AppEnv>()
+      .get("/w/:workspaceSlug/tenants/:tenantId/reviews", async (c) => {
+        const operator = requireOperator(c.var.operator);
+        const scope = await tenantOfUrl(c);
+        let toast: { toast: QueuedToast; runId: string } | undefined;
+        const startedId = c.req.query("started");
+        if (startedId !== undefined && UUID.test(startedId)) {
+          const found = await getVisibleRun(deps.db, operator.userId, startedId).catch(() => undefined);
+          if (found !== undefined && found.run.tenantId === scope.tenant.id) {
+            toast = {
+              toast: describeQueuedToast(found.run, { created: c.req.query("again") !== "1" }),
+              runId: found.run.id,
+            };
+          }
         }
-      }
-      return renderReviewsPage(c, scope, toast ? { toast } : {});
-    })
-    .post("/w/:workspaceSlug/tenants/:tenantId/reviews", async (c) => {
-      const operator = requireOperator(c.var.operator);
-      const scope = await tenantOfUrl(c);
-      const { tenant, workspace } = scope;
-      assertCan(workspace, "tenant_review.manage");
-      const now = deps.now();
-      const { values, period, error } = toComposePeriod(await readForm(c), now);
-      const csrfToken = c.var.csrfToken ?? "";
-      const action = reviewsUrl(workspace.slug, tenant.id);
-      if (period === undefined) {
-        if (isHtmx(c)) {
-          return c.html(
-            <ComposePanel
-              action={action}
-              tenantName={tenant.name}
-              csrfToken={csrfToken}
-              now={now}
-              values={values}
-              error={error}
-              toast={undefined}
-            />,
-            400,
-          );
+        return renderReviewsPage(c, scope, toast ? { toast } : {});
+      })
+      .post("/w/:workspaceSlug/tenants/:tenantId/reviews", async (c) => {
+        const operator = requireOperator(c.var.operator);
+        const scope = await tenantOfUrl(c);
+        const { tenant, workspace } = scope;
+        assertCan(workspace, "tenant_review.manage");
+        const now = deps.now();
+        const { values, period, error } = toComposePeriod(await readForm(c), now);
+        const csrfToken = c.var.csrfToken ?? "";
+        const action = reviewsUrl(workspace.slug, tenant.id);
+        if (period === undefined) {
+          if (isHtmx(c)) {
+            return c.html(
+              <ComposePanel
+                action={action}
+                tenantName={tenant.name}
+                csrfToken={csrfToken}
+                now={now}
+                values={values}
+                error={error}
+                toast={undefined}
+              />,
+              400,
+            );
+          }
+          return renderReviewsPage(c, scope, { values, ...(error ? { error } : {}) }, 400);
         }
-        return renderReviewsPage(c, scope, { values, ...(error ? { error } : {}) }, 400);
-      }
-      const started = await startReviewCompose(startDeps, {
-        workspaceId: workspace.workspaceId,
-        tenant: tenant.id,
-        period: period.key,
-        initiator: { userId: operator.userId },
-      });
-      return respondStarted(c, scope, started, { action, csrfToken, now, values });
-    })
-    .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId", async (c) => {
-      const operator = requireOperator(c.var.operator);
-      const { tenant, workspace, review } = await reviewOfUrl(c);
-      const eventCursor = await findLatestChangeSeq(deps.db);
-      const [active, run] = await Promise.all([
-        listActiveFeedRuns(deps.db, [workspace.workspaceId], tenant.id),
-        review.status === "ready" ? undefined : findRun(deps.db, workspace.workspaceId, review.runId),
-      ]);
-      const now = deps.now();
-      const url = reviewUrl(workspace.slug, tenant.id, review.id);
-      return c.html(
-        <Layout
-          title={`${tenant.name} review · ${review.periodLabel}`}
-          operator={operator}
-          csrfToken={c.var.csrfToken}
-          eventCursor={eventCursor}
-        >
-          <Styles />
-          <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/">{workspace.name}</a> › <a href={tenantShellUrl(workspace.slug, tenant.id)}>{tenant.name}</a> ›{" "}
-            <a href={reviewsUrl(workspace.slug, tenant.id)}>Reviews</a> › <span>{review.periodLabel}</span>
-          </nav>
-          {review.status === "ready" ? (
-            <>
-              <div class="review-toolbar" data-review-exports>
-                <span>Export:</span>
-                <a href={`${url}/export.md`} download>
-                  Markdown
-                </a>
-                <a href={`${url}/export.pdf`} download>
-                  PDF
-                </a>
-                <a href={`${url}/export.json`} download>
-                  JSON
-                </a>
-                <button type="button" data-print onclick="window.print()">
-                  Print
-                </button>
-              </div>
-              <ReviewStyles />
-              <ReviewDocumentView review={review} runHref={runUrl} />
-            </>
-          ) : (
-            <>
-              <h1>{`${tenant.name} review · ${review.periodLabel}`}</h1>
-              <DraftNotice run={run} now={now} staleAfterMs={deps.staleAfterMs} />
-            </>
-          )}
-          <TenantActivity
-            workspaceId={workspace.workspaceId}
+        const started = await startReviewCompose(startDeps, {
+          workspaceId: workspace.workspaceId,
+          tenant: tenant.id,
+          period: period.key,
+          initiator: { userId: operator.userId },
+        });
+        return respondStarted(c, scope, started, { action, csrfToken, now, values });
+      })
+      // Registered before /:reviewId: "list" is not a review id.
+      .get("/w/:workspaceSlug/tenants/:tenantId/reviews/list", async (c) => {
+        const { tenant, workspace } = await tenantOfUrl(c);
+        const reviews = await listTenantReviews(deps.db, workspace.workspaceId, tenant.id);
+        c.header("cache-control", "private, no-store");
+        return c.html(
+          <ReviewsTable
+            reviews={reviews as readonly ReviewListItem[]}
+            workspaceSlug={workspace.slug}
             tenantId={tenant.id}
-            entries={active.map((feedRun) => toActivityEntry(feedRun, { now, staleAfterMs: deps.staleAfterMs }))}
-          />
-        </Layout>,
-      );
-    })
-    .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.md", exportRoute("md"))
-    .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.pdf", exportRoute("pdf"))
-    .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.json", exportRoute("json"));
+          />,
+        );
+      })
+      .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId", async (c) => {
+        const operator = requireOperator(c.var.operator);
+        const { tenant, workspace, review } = await reviewOfUrl(c);
+        const eventCursor = await findLatestChangeSeq(deps.db);
+        const [active, run] = await Promise.all([
+          listActiveFeedRuns(deps.db, [workspace.workspaceId], tenant.id),
+          review.status === "ready" ? undefined : findRun(deps.db, workspace.workspaceId, review.runId),
+        ]);
+        const now = deps.now();
+        const url = reviewUrl(workspace.slug, tenant.id, review.id);
+        return c.html(
+          <Layout
+            title={`${tenant.name} review · ${review.periodLabel}`}
+            operator={operator}
+            csrfToken={c.var.csrfToken}
+            eventCursor={eventCursor}
+          >
+            <Styles />
+            <nav class="crumbs" aria-label="Breadcrumb">
+              <a href="/">{workspace.name}</a> › <a href={tenantShellUrl(workspace.slug, tenant.id)}>{tenant.name}</a> ›{" "}
+              <a href={reviewsUrl(workspace.slug, tenant.id)}>Reviews</a> › <span>{review.periodLabel}</span>
+            </nav>
+            {review.status === "ready" ? (
+              <>
+                <div class="review-toolbar" data-review-exports>
+                  <span>Export:</span>
+                  <a href={`${url}/export.md`} download>
+                    Markdown
+                  </a>
+                  <a href={`${url}/export.pdf`} download>
+                    PDF
+                  </a>
+                  <a href={`${url}/export.json`} download>
+                    JSON
+                  </a>
+                  <button type="button" data-print onclick="window.print()">
+                    Print
+                  </button>
+                </div>
+                <ReviewStyles />
+                <ReviewDocumentView review={review} runHref={runUrl} />
+              </>
+            ) : (
+              <>
+                <h1>{`${tenant.name} review · ${review.periodLabel}`}</h1>
+                <DraftNotice run={run} now={now} staleAfterMs={deps.staleAfterMs} />
+              </>
+            )}
+            <TenantActivity
+              workspaceId={workspace.workspaceId}
+              tenantId={tenant.id}
+              entries={active.map((feedRun) => toActivityEntry(feedRun, { now, staleAfterMs: deps.staleAfterMs }))}
+            />
+          </Layout>,
+        );
+      })
+      .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.md", exportRoute("md"))
+      .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.pdf", exportRoute("pdf"))
+      .get("/w/:workspaceSlug/tenants/:tenantId/reviews/:reviewId/export.json", exportRoute("json"))
+  );
 
   /** Answer a compose: the panel with the toast and `run-enqueued` for htmx, else back to the page (303). */
   function respondStarted(

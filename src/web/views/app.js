@@ -147,6 +147,22 @@ function refreshDetail(data) {
   }, 1_000);
 }
 
+/**
+ * A run finished while this page was open: send `run-completed` (detail: runId, version,
+ * workspaceId, tenantId) to each element that shows what runs produce and asked for it with
+ * `data-refresh-on-complete` — in the run's workspace and, if the element names one, its tenant.
+ * Such an element re-reads itself with htmx (`hx-trigger="run-completed"`), e.g. the Reviews list
+ * when a compose has made a review ready: one request per completion, never a poll.
+ */
+function announceCompleted(data) {
+  for (const target of document.querySelectorAll("[data-refresh-on-complete]")) {
+    if (target.dataset.workspaceId !== data.workspaceId) continue;
+    if (target.dataset.tenantId !== undefined && target.dataset.tenantId !== data.tenantId) continue;
+    const detail = { runId: data.runId, version: data.version, workspaceId: data.workspaceId, tenantId: data.tenantId };
+    target.dispatchEvent(new CustomEvent("run-completed", { detail }));
+  }
+}
+
 function applyRun(data, live = false) {
   if (data && typeof data.runId === "string" && Number.isInteger(data.version)) refreshDetail(data);
   if (!data || typeof data.runId !== "string" || !Number.isInteger(data.version)) return;
@@ -158,6 +174,8 @@ function applyRun(data, live = false) {
   if (data.completed) {
     for (const entry of entries) entry.remove();
     if (data.notification) notify(data.notification, data.runId, live);
+    // A completion from before the page was drawn is already in it; only a newer one changes what it shows.
+    if (live) announceCompleted(data);
   } else if (typeof data.html === "string") {
     if (entries.length > 0) {
       for (const entry of entries) entry.replaceWith(fragment(data.html));
