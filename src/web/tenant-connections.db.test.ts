@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
+import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { dbTest } from "../../test/db-test.js";
@@ -18,6 +19,7 @@ import {
 } from "../../test/factories.js";
 import { ORIGIN, signInAs } from "../../test/web-fixture.js";
 import type { Database } from "../db/database.js";
+import { tenants } from "../db/schema.js";
 import { type GraphSimulator, startGraphSimulator } from "../graph/graph-simulator/graph-simulator.js";
 import { createApp } from "./app.js";
 
@@ -189,6 +191,51 @@ describe("Connect with an app registration (web)", () => {
       expect(html).not.toContain(certificate.keyPem.split("\n")[3]);
       const fragment = await postAsManager(`${page}/test`, { "hx-request": "true" });
       expect(await fragment.text()).toContain("The app registration lacks DeviceManagementConfiguration.Read.All.");
+    },
+  );
+});
+
+describe("the tenant page's evidence source summary and links", () => {
+  dbTest(
+    "says export folder, Graph not connected, or Graph with its app and last test; the connection link is named for what it does",
+    async ({ database }) => {
+      const { manager, operator, tenant, api } = await world(database);
+      const shell = `/w/${WORKSPACE.slug}/tenants/${tenant.id}`;
+      const summary = async (as: typeof manager) => {
+        const html = await (await as.get(shell)).text();
+        return { html, source: /<dd data-evidence-source[^>]*>(.*?)<\/dd>/s.exec(html)?.[1] ?? "" };
+      };
+
+      const exportFolder = await summary(manager);
+      expect(exportFolder.source).toBe("Export folder");
+      expect(exportFolder.html).not.toContain("/srv/exports/fabrikam"); // the path is not the operator's business here
+      expect(exportFolder.html).toContain(`href="/w/${WORKSPACE.slug}/findings?tenant=${tenant.id}"`);
+      expect(exportFolder.html).toContain(`href="${shell}/reviews"`);
+      expect(exportFolder.html).toContain(`href="/w/${WORKSPACE.slug}/baselines"`);
+      expect(exportFolder.html).toMatch(/data-graph-connection-link[^>]*>Connect with an app registration</);
+      expect((await summary(operator)).html).not.toContain("data-graph-connection-link"); // no tenants.manage
+
+      await database.db
+        .update(tenants)
+        .set({ evidenceSource: { kind: "graph" } })
+        .where(eq(tenants.id, tenant.id));
+      const unconnected = await summary(manager);
+      expect(unconnected.source).toBe("Microsoft Graph · not connected");
+      expect(unconnected.html).toMatch(/data-graph-connection-link[^>]*>Connect with an app registration</);
+
+      expect((await manager.send("PUT", api, { ...simulatorFields(), clientSecret: APP.clientSecret })).status).toBe(
+        201,
+      );
+      expect((await summary(manager)).source).toContain("not tested yet");
+      await manager.send("POST", `${api}/test`, {});
+      const connected = await summary(manager);
+      expect(connected.source).toMatch(
+        new RegExp(
+          `^Microsoft Graph · app <code>${APP.clientId}</code> · last test passed <time datetime="[^"]+">.+ UTC</time>$`,
+        ),
+      );
+      expect(connected.html).toMatch(/data-graph-connection-link[^>]*>Microsoft Graph connection</);
+      expect(connected.html).not.toContain(APP.clientSecret);
     },
   );
 });

@@ -2,13 +2,15 @@
  * The shell's two contexts (DESIGN.md §1 "shell"): the workspace (global) context on `/` lists every
  * active run the operator may see, grouped by tenant, beside each workspace's tenants; the tenant
  * shell `/w/:workspaceSlug/tenants/:tenantId` lists that tenant's active runs. Both stay live through
- * /events (assets/app.js). Anonymous requests are sent to sign in. A constant number of queries per
- * page, whatever the number of runs.
+ * /events (assets/app.js). The tenant shell also says where the tenant's evidence comes from and
+ * links to its pages. Anonymous requests are sent to sign in. A constant number of queries per page,
+ * whatever the number of runs.
  * @module
  */
 import { Hono } from "hono";
 import { getVisibleTenant, listWorkspaceAccess } from "../../access/access-policy.js";
-import { listTenants } from "../../inventory/tenants.js";
+import { findGraphConnection, type GraphConnection } from "../../graph/graph-connections.js";
+import { listTenants, type Tenant } from "../../inventory/tenants.js";
 import { findLatestChangeSeq, listActiveFeedRuns } from "../../operations/run-feed-queries.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import { requireOperator } from "../require-operator.js";
@@ -20,6 +22,42 @@ import type { AppEnv, WebDeps } from "../web-env.js";
 /** URL of a tenant shell. */
 export function tenantShellUrl(workspaceSlug: string, tenantId: string): string {
   return `/w/${encodeURIComponent(workspaceSlug)}/tenants/${encodeURIComponent(tenantId)}`;
+}
+
+/** "7 Jan 2025 10:42 UTC". */
+const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZone: "UTC",
+});
+
+/**
+ * The tenant's evidence source in one line: "Export folder", "Microsoft Graph · app <client id> ·
+ * last test passed <time>", "Microsoft Graph · not connected". Never a folder path or a secret.
+ */
+function EvidenceSourceSummary({ tenant, connection }: { tenant: Tenant; connection: GraphConnection | undefined }) {
+  if (tenant.evidenceSource === null) return <>None connected</>;
+  if (tenant.evidenceSource.kind === "export_folder") return <>Export folder</>;
+  if (connection === undefined) return <>Microsoft Graph · not connected</>;
+  const test = connection.lastTest;
+  return (
+    <>
+      Microsoft Graph · app <code>{connection.clientId}</code> ·{" "}
+      {test === null ? (
+        "not tested yet"
+      ) : (
+        <>
+          {test.result === "ok" ? "last test passed " : "last test failed "}
+          <time datetime={test.testedAt.toISOString()}>{`${TIME_FORMAT.format(test.testedAt)} UTC`}</time>
+          {test.result === "ok" ? null : `: ${test.message}`}
+        </>
+      )}
+    </>
+  );
 }
 
 /** Routes `/` and `/w/:workspaceSlug/tenants/:tenantId`. */
@@ -103,25 +141,41 @@ export function homeRoutes(deps: WebDeps) {
         throw new OperatorError("not_found", `tenant ${tenant.id} is not in workspace ${c.req.param("workspaceSlug")}`);
       }
       const eventCursor = await findLatestChangeSeq(deps.db);
-      const active = await listActiveFeedRuns(deps.db, [workspace.workspaceId], tenant.id);
+      // One more query, only for Graph tenants: the connection's app and last test for the summary.
+      const [active, connection] = await Promise.all([
+        listActiveFeedRuns(deps.db, [workspace.workspaceId], tenant.id),
+        tenant.evidenceSource?.kind === "graph" ? findGraphConnection(deps.db, tenant.id) : undefined,
+      ]);
       const now = deps.now();
+      const shellUrl = tenantShellUrl(workspace.slug, tenant.id);
+      const slug = encodeURIComponent(workspace.slug);
       return c.html(
         <Layout title={tenant.name} operator={operator} csrfToken={c.var.csrfToken} eventCursor={eventCursor}>
           <nav class="crumbs" aria-label="Breadcrumb">
             <a href="/">{workspace.name}</a> › <span>{tenant.name}</span>
           </nav>
           <h1>{tenant.name}</h1>
-          {access.can("tenants.manage") ? (
-            <p>
-              <a href={`${tenantShellUrl(workspace.slug, tenant.id)}/graph-connection`} data-graph-connection-link>
-                {tenant.evidenceSource?.kind === "graph"
-                  ? "Microsoft Graph connection"
-                  : "Connect with an app registration"}
-              </a>
-            </p>
-          ) : null}
+          <dl class="tenant-summary" data-tenant-summary>
+            <dt>Evidence source</dt>
+            <dd data-evidence-source>
+              <EvidenceSourceSummary tenant={tenant} connection={connection} />
+            </dd>
+          </dl>
           <nav class="tenant-nav" aria-label={`${tenant.name} pages`}>
-            <a href={`${tenantShellUrl(workspace.slug, tenant.id)}/reviews`}>Reviews</a>
+            <a href={`${shellUrl}/reviews`}>Reviews</a>
+            {" · "}
+            <a href={`/w/${slug}/findings?tenant=${encodeURIComponent(tenant.id)}`}>Findings</a>
+            {" · "}
+            <a href={`/w/${slug}/baselines`}>Baselines</a>
+            {access.can("tenants.manage") ? (
+              <>
+                {" · "}
+                {/* Named for what it does: connect when there is no connection yet, else show and replace it. */}
+                <a href={`${shellUrl}/graph-connection`} data-graph-connection-link>
+                  {connection === undefined ? "Connect with an app registration" : "Microsoft Graph connection"}
+                </a>
+              </>
+            ) : null}
           </nav>
           <TenantActivity
             workspaceId={workspace.workspaceId}
