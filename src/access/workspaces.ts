@@ -31,6 +31,20 @@ export async function ensureLocalOperator(db: Db): Promise<string> {
   return found[0].id;
 }
 
+/**
+ * The display name of a member of a workspace ("Local operator (CLI)" for the CLI's user), for
+ * showing colleagues who started what. Undefined when the user is not (or no longer) a member:
+ * a name is shown only inside the workspace it belongs to.
+ */
+export async function findMemberDisplayName(db: Db, workspaceId: string, userId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ displayName: users.displayName })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+  return row?.displayName;
+}
+
 /** Find or create a workspace by slug and make `ownerUserId` a member with `role`. */
 export async function ensureWorkspace(
   db: Db,

@@ -9,7 +9,7 @@ import { readRunRow, seedProfile, seedTenant } from "../../test/factories.js";
 import { createTestApp, signInAs } from "../../test/web-fixture.js";
 import { createUser } from "../access/authentication.js";
 import type { Role } from "../access/capabilities.js";
-import { ensureWorkspace } from "../access/workspaces.js";
+import { ensureLocalOperator, ensureWorkspace } from "../access/workspaces.js";
 import type { Database } from "../db/database.js";
 import type { RunService } from "../operations/run-service.js";
 import type { createApp } from "./app.js";
@@ -315,4 +315,50 @@ describe("Operations list", () => {
     expect((await user.get(`/operations?workspace=${fx.slug}`)).status).toBe(404);
     expect((await user.get("/operations?workspace=no-such-workspace")).status).toBe(404);
   });
+});
+
+describe("Operations detail page: Started by", () => {
+  dbTest(
+    "names the colleague, the CLI's local operator or the system label, never 'Another member'",
+    async ({ database }) => {
+      const fx = await setUp(database);
+      const localOperatorId = await ensureLocalOperator(database.db);
+      await ensureWorkspace(database.db, { name: "Contoso MSP", slug: fx.slug, memberUserId: localOperatorId });
+      const outsiderId = await createUser(database.db, {
+        email: "outsider@example.com",
+        displayName: "Olga Outsider",
+        password: PASSWORD,
+      });
+      const start = async (initiator: { userId: string | null; label?: string }) =>
+        (
+          await fx.runs.startRun(
+            {
+              workspaceId: fx.workspaceId,
+              tenantId: fx.tenantId,
+              type: "baseline_compare",
+              initiatorUserId: initiator.userId,
+              ...(initiator.label ? { initiatorLabel: initiator.label } : {}),
+              identityKey: `baseline_compare:${randomUUID()}`,
+              inputs: { profileId: fx.profileId, tenantId: fx.tenantId },
+            },
+            3,
+          )
+        ).run;
+      const byOwner = await start({ userId: fx.ownerId });
+      const byCli = await start({ userId: localOperatorId });
+      const byOutsider = await start({ userId: outsiderId }); // not (or no longer) a member
+      const byDemo = await start({ userId: null, label: "demo" });
+      const byCliLabel = await start({ userId: null, label: "cli" });
+      const reader = await signIn(fx, "reader");
+      const startedBy = async (runId: string) => {
+        const html = await (await reader.get(`/operations/${runId}`)).text();
+        return /<dt>Started by<\/dt><dd>(.*?)<\/dd>/s.exec(html)?.[1];
+      };
+      expect(await startedBy(byOwner.id)).toBe("Owen");
+      expect(await startedBy(byCli.id)).toBe("Local operator (CLI)");
+      expect(await startedBy(byOutsider.id)).toBe("A former member");
+      expect(await startedBy(byDemo.id)).toBe("Demo");
+      expect(await startedBy(byCliLabel.id)).toBe("Command line");
+    },
+  );
 });

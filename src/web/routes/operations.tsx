@@ -17,6 +17,7 @@ import {
   requiredCapabilityForRunType,
   type WorkspaceAccess,
 } from "../../access/access-policy.js";
+import { findMemberDisplayName } from "../../access/workspaces.js";
 import { listBaselineProfiles } from "../../baselines/baseline-profiles.js";
 import { listTenants } from "../../inventory/tenants.js";
 import { describeProgress, type ProgressOptions } from "../../operations/progress-contract.js";
@@ -175,9 +176,15 @@ export function toRunCursor(run: Pick<OperationRun, "createdAt" | "id">): string
   return `${run.createdAt.toISOString()}_${run.id}`;
 }
 
-/** Who started the run: "You", "Another member", or the copy for a system label ("Command line"). */
-function describeInitiator(run: OperationRun, operatorUserId: string): string {
-  if (run.initiatorUserId !== null) return run.initiatorUserId === operatorUserId ? "You" : "Another member";
+/**
+ * Who started the run: "You", the colleague's display name ("Local operator (CLI)" for the CLI's
+ * user), "A former member", or the copy for a system label ("Command line", "Demo", "System").
+ */
+function describeInitiator(run: OperationRun, operatorUserId: string, memberName: string | undefined): string {
+  if (run.initiatorUserId !== null) {
+    if (run.initiatorUserId === operatorUserId) return "You";
+    return memberName ?? "A former member";
+  }
   const label = run.initiatorLabel ?? "";
   return Object.hasOwn(INITIATOR_LABELS, label) ? INITIATOR_LABELS[label]! : "Unknown";
 }
@@ -379,11 +386,13 @@ export function operationsRoutes(deps: WebDeps) {
   async function detailPage(c: Context<AppEnv>) {
     const operator = requireOperator(c.var.operator);
     const { run, access } = await getVisibleRun(deps.db, operator.userId, c.req.param("runId") ?? "");
-    const [events, tenants, profiles, workspaces] = await Promise.all([
+    const [events, tenants, profiles, workspaces, initiatorName] = await Promise.all([
       listRunEvents(deps.db, run.id),
       listTenants(deps.db, run.workspaceId),
       listBaselineProfiles(deps.db, run.workspaceId),
       listWorkspaceAccess(deps.db, operator.userId),
+      // The viewer is a member (getVisibleRun): a colleague's name is theirs to see.
+      run.initiatorUserId === null ? undefined : findMemberDisplayName(deps.db, run.workspaceId, run.initiatorUserId),
     ]);
     const now = deps.now();
     const status = normalizeStatus(run, now, progressOptions);
@@ -462,7 +471,7 @@ export function operationsRoutes(deps: WebDeps) {
                 </>
               )}
               <dt>Started by</dt>
-              <dd>{describeInitiator(run, operator.userId)}</dd>
+              <dd>{describeInitiator(run, operator.userId, initiatorName)}</dd>
               <dt>Created</dt>
               <dd>
                 <Time at={run.createdAt} />
