@@ -315,4 +315,30 @@ describe("tenantpilot --server reviews", () => {
     expect(evidence.code).toBe(0);
     expect(evidence.stdout).toContain("Evidence snapshot ready");
   }, 120_000);
+
+  test("tokens create on the server's database prints a token that --server accepts", async () => {
+    const env = { DATABASE_URL: web.database.connectionString };
+    const created = await runCli(["tokens", "create", "--email", operator.email, "--name", "ci", "--json"], env);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const body = JSON.parse(created.stdout) as { id: string; name: string; email: string; token: string };
+    expect(body).toMatchObject({ name: "ci", email: operator.email });
+    expect(body.token).toMatch(/^tp_/);
+    const text = await runCli(["tokens", "create", "--email", operator.email.toUpperCase()], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^tp_\S+$/m);
+    expect(text.stdout).toContain("--server URL --token TOKEN");
+
+    const remote = { DATABASE_URL: "postgres://nobody@127.0.0.1:9/none" };
+    const list = await runCli(
+      ["--server", web.baseUrl, "--token", body.token, "reviews", "list", "--tenant", "Contoso", "--json"],
+      remote,
+    );
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toHaveProperty("reviews");
+
+    const unknown = await runCli(["tokens", "create", "--email", "nobody@example.com", "--json"], env);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error.code).toBe("not_found");
+  }, 60_000);
 });

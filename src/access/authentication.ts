@@ -148,6 +148,25 @@ export async function createApiToken(db: Db, userId: string, name: string): Prom
   return { id: row.id, token };
 }
 
+/**
+ * Create an API token for the account with this email address (case-insensitive): for an
+ * administrator of the installation (the CLI), who has the database but no browser session.
+ * The token is returned once; only its hash is stored.
+ * @throws {OperatorError} not_found – no account with this email
+ */
+export async function createApiTokenForEmail(
+  db: Db,
+  email: string,
+  name: string,
+): Promise<{ id: string; token: string; userId: string }> {
+  const [user] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+  if (user === undefined) throw new OperatorError("not_found", `No account for ${email.slice(0, 200)}.`);
+  return { ...(await createApiToken(db, user.id, name)), userId: user.id };
+}
+
 /** A user's API token as its owner may see it: never the token or its hash. */
 export interface ApiTokenInfo {
   id: string;

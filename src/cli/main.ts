@@ -56,6 +56,7 @@ import {
 } from "./commands/review-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { addTenantConnectCommands } from "./commands/tenant-connect-commands.js";
+import { tokensCreate } from "./commands/token-commands.js";
 import { workerCommand } from "./commands/worker-command.js";
 import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED, EXIT_OK } from "./exit-codes.js";
 import { installShutdownHandlers, requestShutdown } from "./shutdown.js";
@@ -194,6 +195,18 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
           ctx.say(`New password for ${email}: ${password}`);
           return EXIT_OK;
         }),
+      ),
+    );
+
+  const tokens = program.command("tokens").description("API tokens for --server and the JSON API");
+  tokens
+    .command("create")
+    .description("create an API token for an account on this installation's database and print it once")
+    .option("--email <email>", "the account the token acts as (default: the first administrator)")
+    .option("--name <name>", "a label for the token (default: CLI token)")
+    .action(
+      act((global, options: { email?: string; name?: string }) =>
+        withCliContext(global, (ctx) => tokensCreate(ctx, options)),
       ),
     );
 

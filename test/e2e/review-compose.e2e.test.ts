@@ -200,6 +200,20 @@ describe("composing a tenant review in the browser", () => {
         expect(response.headers()["content-type"]).toBe(type);
         expect(response.headers()["content-disposition"]).toMatch(/^attachment; filename="Fabrikam-review-/);
       }
+
+      // README's recipe: a signed-in page creates an API token with its session's CSRF token.
+      const created = (await page.evaluate(`(async () => {
+        const response = await fetch("/api/v1/tokens", { method: "POST", headers: { "content-type": "application/json",
+          "x-csrf-token": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"] },
+          body: JSON.stringify({ name: "ci" }) });
+        return { status: response.status, body: await response.json() };
+      })()`)) as { status: number; body: { token?: string } };
+      expect(created.status).toBe(201);
+      expect(created.body.token).toMatch(/^tp_/);
+      const withToken = await page.request.get("/api/v1/workspaces", {
+        headers: { authorization: `Bearer ${created.body.token}` },
+      });
+      expect(withToken.status()).toBe(200);
     },
     120_000,
   );
