@@ -42,6 +42,7 @@ import { toActivityEntry } from "../run-event.js";
 import { WorkspaceActivity } from "../views/activity.js";
 import { FilterSelect } from "../views/filter-select.js";
 import { Layout } from "../views/layout.js";
+import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -140,21 +141,6 @@ const findingsQuerySchema = z.object({
   ),
 });
 type FindingsQuery = z.infer<typeof findingsQuerySchema>;
-
-/** "7 Jan 2025 10:42 UTC". */
-const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
-
-function Time({ at }: { at: Date }) {
-  return <time datetime={at.toISOString()}>{`${TIME_FORMAT.format(at)} UTC`}</time>;
-}
 
 const PAGE_STYLES = `
 .profile{border:1px solid #e5e7eb;border-radius:.375rem;padding:.75rem 1rem;margin:0 0 1rem}

@@ -17,23 +17,13 @@ import { requireOperator } from "../require-operator.js";
 import { toActivityEntry } from "../run-event.js";
 import { TenantActivity, WorkspaceActivity } from "../views/activity.js";
 import { Layout } from "../views/layout.js";
+import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 
 /** URL of a tenant shell. */
 export function tenantShellUrl(workspaceSlug: string, tenantId: string): string {
   return `/w/${encodeURIComponent(workspaceSlug)}/tenants/${encodeURIComponent(tenantId)}`;
 }
-
-/** "7 Jan 2025 10:42 UTC". */
-const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
 
 /**
  * The tenant's evidence source in one line: "Export folder", "Microsoft Graph · app <client id> ·
@@ -52,7 +42,7 @@ function EvidenceSourceSummary({ tenant, connection }: { tenant: Tenant; connect
       ) : (
         <>
           {test.result === "ok" ? "last test passed " : "last test failed "}
-          <time datetime={test.testedAt.toISOString()}>{`${TIME_FORMAT.format(test.testedAt)} UTC`}</time>
+          <Time at={test.testedAt} />
           {test.result === "ok" ? null : `: ${test.message}`}
         </>
       )}

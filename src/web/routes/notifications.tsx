@@ -20,6 +20,7 @@ import { OperatorError } from "../../shared/operator-error.js";
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
 import { Layout } from "../views/layout.js";
+import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 
 /** Paths that never render a page, so they need no bell count. */
@@ -44,17 +45,6 @@ export function unreadNotificationsMiddleware(deps: WebDeps): MiddlewareHandler<
     await next();
   };
 }
-
-/** "7 Jan 2025 10:42 UTC". */
-const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
 
 /** Routes `/notifications`, `POST /notifications/:id/read` and `POST /notifications/read-all`. */
 export function notificationsRoutes(deps: WebDeps) {
@@ -93,8 +83,7 @@ export function notificationsRoutes(deps: WebDeps) {
                   </p>
                   <p>{item.body}</p>
                   <p class="muted">
-                    {item.workspaceName} ·{" "}
-                    <time datetime={item.createdAt.toISOString()}>{`${TIME_FORMAT.format(item.createdAt)} UTC`}</time>
+                    {item.workspaceName} · <Time at={item.createdAt} />
                   </p>
                   <p>
                     <a href={runUrl(item.runId)}>View operation</a>

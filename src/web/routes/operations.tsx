@@ -41,6 +41,7 @@ import { requireOperator } from "../require-operator.js";
 import { FilterSelect } from "../views/filter-select.js";
 import { Layout } from "../views/layout.js";
 import { PROGRESS_STYLES, ProgressViewElement } from "../views/progress-view.js";
+import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 import { reviewUrl } from "./reviews.js";
 
@@ -153,22 +154,6 @@ function toFilterTime(value: string | undefined, endOfDay: boolean): Date | unde
     return endOfDay ? new Date(start.getTime() + 24 * 60 * 60 * 1000) : start;
   }
   return new Date(value);
-}
-
-/** "7 Jan 2025 10:42 UTC": one format for every time on these pages. */
-const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
-
-function Time({ at }: { at: Date }) {
-  return <time datetime={at.toISOString()}>{`${TIME_FORMAT.format(at)} UTC`}</time>;
 }
 
 /** The cursor of the page after `run`: `<createdAt ISO>_<id>`. */
@@ -360,7 +345,7 @@ export function operationsRoutes(deps: WebDeps) {
                       </span>
                     </td>
                     <td>
-                      <Time at={run.createdAt} />
+                      <Time seconds at={run.createdAt} />
                     </td>
                     <td>{describeRunHeadline(run, now, progressOptions)}</td>
                     <td>
@@ -474,13 +459,13 @@ export function operationsRoutes(deps: WebDeps) {
               <dd>{describeInitiator(run, operator.userId, initiatorName)}</dd>
               <dt>Created</dt>
               <dd>
-                <Time at={run.createdAt} />
+                <Time seconds at={run.createdAt} />
               </dd>
               {run.startedAt === null ? null : (
                 <>
                   <dt>Started</dt>
                   <dd>
-                    <Time at={run.startedAt} />
+                    <Time seconds at={run.startedAt} />
                   </dd>
                 </>
               )}
@@ -488,7 +473,7 @@ export function operationsRoutes(deps: WebDeps) {
                 <>
                   <dt>Completed</dt>
                   <dd>
-                    <Time at={run.completedAt} />
+                    <Time seconds at={run.completedAt} />
                   </dd>
                 </>
               )}
@@ -506,7 +491,7 @@ export function operationsRoutes(deps: WebDeps) {
               <ol class="timeline">
                 {timeline.map((entry) => (
                   <li>
-                    <Time at={entry.at} /> · {entry.label}
+                    <Time seconds at={entry.at} /> · {entry.label}
                   </li>
                 ))}
               </ol>

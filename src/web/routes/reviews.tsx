@@ -37,6 +37,7 @@ import { DEFAULT_CHROMIUM_PATH, type ReviewExportFormat, respondWithExport, toRe
 import { toActivityEntry } from "../run-event.js";
 import { TenantActivity } from "../views/activity.js";
 import { Layout } from "../views/layout.js";
+import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 import { tenantShellUrl } from "./home.js";
 
@@ -234,22 +235,6 @@ function Styles() {
       <meta name="htmx-config" content={HTMX_CONFIG} />
     </>
   );
-}
-
-/** "7 Jan 2025 10:42 UTC". */
-const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
-
-function Time({ at }: { at: Date | string }) {
-  const date = typeof at === "string" ? new Date(at) : at;
-  return <time datetime={date.toISOString()}>{`${TIME_FORMAT.format(date)} UTC`}</time>;
 }
 
 /** The start toast: the presenter's title and body and its one action, View operation. */

@@ -29,6 +29,7 @@ import { graphConnectionBodySchema, toGraphConnectionInput } from "../api/graph-
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
 import { Layout } from "../views/layout.js";
+import { Time } from "../views/time.js";
 import type { AppEnv, DemoGraphConnectValues, WebDeps } from "../web-env.js";
 import { tenantShellUrl } from "./home.js";
 
@@ -64,21 +65,6 @@ interface FormValues {
 
 function str(value: unknown, max = 500): string | undefined {
   return typeof value === "string" ? value.slice(0, max) : undefined;
-}
-
-/** "7 Jan 2025 10:42 UTC". */
-const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
-
-function Time({ at }: { at: Date }) {
-  return <time datetime={at.toISOString()}>{`${TIME_FORMAT.format(at)} UTC`}</time>;
 }
 
 /**
