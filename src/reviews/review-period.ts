@@ -54,6 +54,22 @@ export type ReviewPeriodProblem =
   | "too_long"
   | "not_started";
 
+/**
+ * Why a period is refused, as operator-safe sentence endings that never echo the value sent
+ * ("the month must be from 01 to 12 …"): surfaces prefix what they asked for ("--period: ",
+ * a field name) and capitalise as they need.
+ */
+export const REVIEW_PERIOD_PROBLEMS: Readonly<Record<ReviewPeriodProblem, string>> = {
+  unknown_spelling:
+    "it must be a month (2026-11), a quarter (2026-Q4), a year (2026) or whole days (2026-11-01..2026-11-15).",
+  month_out_of_range: "the month must be from 01 to 12 (e.g. 2026-11).",
+  impossible_first_day: "the first day of the range is not a calendar date.",
+  impossible_last_day: "the last day of the range is not a calendar date.",
+  inverted_range: "the last day of the range is before the first.",
+  too_long: `a date range may cover at most ${MAX_PERIOD_DAYS} days.`,
+  not_started: "this period has not started yet. Choose one that has.",
+};
+
 /** A spelling read: its period, or why it is none. */
 type Spelling = { period: ReviewPeriod } | { problem: Exclude<ReviewPeriodProblem, "not_started"> };
 

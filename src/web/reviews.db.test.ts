@@ -367,7 +367,12 @@ describe("tenant reviews JSON API", () => {
 
   dbTest("a bad period is a 400 naming body.period, without the value", async ({ database }) => {
     const { tenant, sessions } = await setUp(database);
-    for (const period of ["<script>x</script>", "2999-01", "2026-10-20..2026-10-01", ""]) {
+    for (const [period, reason] of [
+      ["<script>x</script>", "It must be a month (2026-11)"],
+      ["2999-01", "This period has not started yet."],
+      ["2026-10-20..2026-10-01", "The last day of the range is before the first."],
+      ["", "expected string to have >=1 characters"],
+    ] as const) {
       const response = await sessions.owner.send(
         "POST",
         `/api/v1/workspaces/${WORKSPACE.slug}/tenants/${tenant.id}/reviews`,
@@ -378,6 +383,7 @@ describe("tenant reviews JSON API", () => {
       expect(response.status).toBe(400);
       const text = await response.text();
       expect(text).toContain('"body.period"');
+      expect(text).toContain(reason);
       expect(text).not.toContain("<script>");
     }
     expect(await composeRuns(database)).toEqual([]);

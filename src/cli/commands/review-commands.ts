@@ -13,12 +13,7 @@ import { describeQueuedToast, describeTerminalNotification } from "../../operati
 import type { OperationRun } from "../../operations/run-record.js";
 import { renderReviewMarkdown } from "../../reviews/render/index.js";
 import type { TenantReviewDocument } from "../../reviews/review-content.js";
-import {
-  findReviewPeriodProblem,
-  MAX_PERIOD_DAYS,
-  parseReviewPeriod,
-  type ReviewPeriodProblem,
-} from "../../reviews/review-period.js";
+import { findReviewPeriodProblem, parseReviewPeriod, REVIEW_PERIOD_PROBLEMS } from "../../reviews/review-period.js";
 import { startReviewCompose } from "../../reviews/review-runs.js";
 import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
 import { OperatorError } from "../../shared/operator-error.js";
@@ -56,21 +51,6 @@ export interface ReviewExportOptions {
 }
 
 /**
- * What the CLI says for each reason a `--period` is refused: fixed sentences, so the value sent is
- * never echoed (the web form says the same per field).
- */
-const PERIOD_PROBLEMS: Readonly<Record<ReviewPeriodProblem, string>> = {
-  unknown_spelling:
-    "--period must be a month (2026-11), a quarter (2026-Q4), a year (2026) or whole days (2026-11-01..2026-11-15).",
-  month_out_of_range: "--period: the month must be from 01 to 12 (e.g. 2026-11).",
-  impossible_first_day: "--period: the first day of the range is not a calendar date.",
-  impossible_last_day: "--period: the last day of the range is not a calendar date.",
-  inverted_range: "--period: the last day of the range is before the first.",
-  too_long: `--period: a date range may cover at most ${MAX_PERIOD_DAYS} days.`,
-  not_started: "--period: this period has not started yet. Choose one that has.",
-};
-
-/**
  * The canonical period key, checked before anything starts.
  * @throws {OperatorError} invalid_input – with the specific reason as its message (printed under
  *   the catalog sentence, and as `error.detail` with --json)
@@ -81,7 +61,7 @@ function toPeriodKeyInput(period: string, now: Date): string {
   } catch (error) {
     if (!(error instanceof OperatorError)) throw error;
     const problem = findReviewPeriodProblem(period, now) ?? "unknown_spelling";
-    throw new OperatorError("invalid_input", PERIOD_PROBLEMS[problem], { cause: error });
+    throw new OperatorError("invalid_input", `--period: ${REVIEW_PERIOD_PROBLEMS[problem]}`, { cause: error });
   }
 }
 

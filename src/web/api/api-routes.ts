@@ -28,7 +28,7 @@ import { describeProgress } from "../../operations/progress-contract.js";
 import { describeQueuedToast, describeRunHeadline } from "../../operations/run-presenter.js";
 import { listRuns } from "../../operations/run-queries.js";
 import { findContextValue, type OperationRun } from "../../operations/run-record.js";
-import { parseReviewPeriod } from "../../reviews/review-period.js";
+import { findReviewPeriodProblem, parseReviewPeriod, REVIEW_PERIOD_PROBLEMS } from "../../reviews/review-period.js";
 import { startReviewCompose } from "../../reviews/review-runs.js";
 import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
 import { OPERATOR_ERRORS, OperatorError } from "../../shared/operator-error.js";
@@ -327,12 +327,9 @@ export function apiRoutes(deps: WebDeps) {
       return parseReviewPeriod(period, deps.now()).key;
     } catch (error) {
       if (!(error instanceof OperatorError)) throw error;
+      const problem = REVIEW_PERIOD_PROBLEMS[findReviewPeriodProblem(period, deps.now()) ?? "unknown_spelling"];
       throw new ApiInputError(error.message, [
-        {
-          path: "body.period",
-          message:
-            "Use YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD (at most 366 days) for a period that has started.",
-        },
+        { path: "body.period", message: `${problem.charAt(0).toUpperCase()}${problem.slice(1)}` },
       ]);
     }
   }
