@@ -22,8 +22,7 @@ export interface ReviewRunDeps {
 
 /**
  * Queue the generation of a tenant's evidence snapshot for a review window (identity: type +
- * tenant + period key, so asking twice while it runs returns the active run). A snapshot generated
- * before the window ends describes the window only up to then: review composition does not reuse it.
+ * tenant + period key, so asking twice while it runs returns the active run).
  * @param input.tenant - the tenant's name or id
  * @param input.period - a review period spelling: "2026-11", "2026-Q4", "2026", "2026-11-01..2026-11-15"
  * @returns the active run for this tenant and window, and whether this call created it
@@ -31,7 +30,30 @@ export interface ReviewRunDeps {
  */
 export async function startEvidenceSnapshot(
   deps: ReviewRunDeps,
-  input: { workspaceId: string; tenant: string; period: string; initiator: RunInitiator },
+  input: PeriodRunInput,
+): Promise<{ run: OperationRun; created: boolean }> {
+  return startPeriodRun(deps, "evidence_snapshot.generate", input);
+}
+
+/** What a review-family run is started for. */
+export interface PeriodRunInput {
+  workspaceId: string;
+  /** The tenant's name or id. */
+  tenant: string;
+  /** A review period spelling (see parseReviewPeriod). */
+  period: string;
+  initiator: RunInitiator;
+}
+
+/**
+ * Queue a run of the review family for one tenant and period: the one place that builds their
+ * identity key (`<type>:<tenant id>:<period key>`) and inputs.
+ * @throws {OperatorError} not_found – unknown tenant; invalid_input – the period is not valid or starts in the future
+ */
+export async function startPeriodRun(
+  deps: ReviewRunDeps,
+  type: "evidence_snapshot.generate" | "tenant.review.compose",
+  input: PeriodRunInput,
 ): Promise<{ run: OperationRun; created: boolean }> {
   const tenant = await getTenantByName(deps.db, input.workspaceId, input.tenant);
   const period = parseReviewPeriod(input.period, (deps.now ?? (() => new Date()))());
@@ -39,10 +61,10 @@ export async function startEvidenceSnapshot(
     {
       workspaceId: input.workspaceId,
       tenantId: tenant.id,
-      type: "evidence_snapshot.generate",
+      type,
       initiatorUserId: input.initiator.userId,
       ...(input.initiator.label ? { initiatorLabel: input.initiator.label } : {}),
-      identityKey: `evidence_snapshot.generate:${tenant.id}:${period.key}`,
+      identityKey: `${type}:${tenant.id}:${period.key}`,
       inputs: toEvidenceInputs(tenant, period),
     },
     deps.maxAttempts,

@@ -3,11 +3,8 @@
  * used by the CLI, the web app and the API.
  * @module
  */
-import type { RunInitiator } from "../baselines/baseline-runs.js";
-import { type ReviewRunDeps, toEvidenceInputs } from "../evidence/evidence-runs.js";
-import { getTenantByName } from "../inventory/tenants.js";
+import { type PeriodRunInput, type ReviewRunDeps, startPeriodRun } from "../evidence/evidence-runs.js";
 import type { OperationRun } from "../operations/run-record.js";
-import { parseReviewPeriod } from "./review-period.js";
 
 export type { ReviewRunDeps } from "../evidence/evidence-runs.js";
 
@@ -23,20 +20,7 @@ export type { ReviewRunDeps } from "../evidence/evidence-runs.js";
  */
 export async function startReviewCompose(
   deps: ReviewRunDeps,
-  input: { workspaceId: string; tenant: string; period: string; initiator: RunInitiator },
+  input: PeriodRunInput,
 ): Promise<{ run: OperationRun; created: boolean }> {
-  const tenant = await getTenantByName(deps.db, input.workspaceId, input.tenant);
-  const period = parseReviewPeriod(input.period, (deps.now ?? (() => new Date()))());
-  return deps.runs.startRun(
-    {
-      workspaceId: input.workspaceId,
-      tenantId: tenant.id,
-      type: "tenant.review.compose",
-      initiatorUserId: input.initiator.userId,
-      ...(input.initiator.label ? { initiatorLabel: input.initiator.label } : {}),
-      identityKey: `tenant.review.compose:${tenant.id}:${period.key}`,
-      inputs: toEvidenceInputs(tenant, period),
-    },
-    deps.maxAttempts,
-  );
+  return startPeriodRun(deps, "tenant.review.compose", input);
 }
