@@ -457,6 +457,11 @@ describe("Findings browser", () => {
     expect(html).toContain("Windows compliance policy · Fabrikam · Standard baseline");
     expect(html).toContain("7 Jan 2025");
     expect(html).not.toMatch(/setting_changed<|missing_policy<|windows10CompliancePolicy ·/);
+    // A setting reads as words first, with its path for remediation; a missing policy says which side has it.
+    expect(html).toMatch(/Defender › Scan<br\/?>\s*<code class="muted setting-path">device\/defender\/scan<\/code>/);
+    expect(html).toContain("In the baseline");
+    expect(html).toContain("Not in the tenant");
+    expect(html).not.toContain("(not set)");
   });
 
   dbTest.for([

@@ -35,6 +35,7 @@ import { formatCount } from "../../operations/progress-contract.js";
 import { findLatestChangeSeq, listActiveFeedRuns } from "../../operations/run-feed-queries.js";
 import { describeQueuedToast, type QueuedToast } from "../../operations/run-presenter.js";
 import type { OperationRun } from "../../operations/run-record.js";
+import { toSettingLabel } from "../../reviews/review-section-factory.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import { CSRF_FIELD } from "../middleware/csrf.js";
 import { requireOperator } from "../require-operator.js";
@@ -566,12 +567,22 @@ export function baselinesRoutes(deps: WebDeps) {
                       )}
                     </td>
                     <td>{FINDING_KIND_NAMES[finding.kind] ?? "Other finding"}</td>
-                    <td>{finding.path === null ? "" : <code>{finding.path}</code>}</td>
                     <td>
-                      <Value value={finding.expected} />
+                      {finding.path === null ? (
+                        <span class="muted">Whole policy</span>
+                      ) : (
+                        <>
+                          {toSettingLabel(finding.path)}
+                          <br />
+                          <code class="muted setting-path">{finding.path}</code>
+                        </>
+                      )}
                     </td>
                     <td>
-                      <Value value={finding.actual} />
+                      <Value value={finding.expected} kind={finding.kind} side="expected" />
+                    </td>
+                    <td>
+                      <Value value={finding.actual} kind={finding.kind} side="actual" />
                     </td>
                     <td>
                       {Object.hasOwn(FINDING_STATUS_LABELS, finding.status)
@@ -594,9 +605,21 @@ export function baselinesRoutes(deps: WebDeps) {
     });
 }
 
-/** An expected or actual value: "(not set)" when absent; secrets are stored as "(secret)" already. */
-function Value({ value }: { value: unknown }) {
-  if (value === undefined || value === null) return <span class="muted">(not set)</span>;
+/**
+ * What a side of a policy-level finding means when it carries no value: a missing policy is in
+ * the baseline and not in the tenant, an unexpected one the other way round.
+ */
+const POLICY_PRESENCE: Readonly<Record<string, { expected: string; actual: string }>> = {
+  missing_policy: { expected: "In the baseline", actual: "Not in the tenant" },
+  unexpected_policy: { expected: "Not in the baseline", actual: "In the tenant" },
+};
+
+/** An expected or actual value: what its absence means; secrets are stored as "(secret)" already. */
+function Value({ value, kind, side }: { value: unknown; kind: string; side: "expected" | "actual" }) {
+  if (value === undefined || value === null) {
+    const presence = Object.hasOwn(POLICY_PRESENCE, kind) ? POLICY_PRESENCE[kind] : undefined;
+    return <span class="muted">{presence ? presence[side] : "Not set"}</span>;
+  }
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return <code>{text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text}</code>;
 }
