@@ -45,6 +45,16 @@ export async function findMemberDisplayName(db: Db, workspaceId: string, userId:
   return row?.displayName;
 }
 
+/** Members of a workspace (user id and display name), by display name: e.g. for a "Started by" filter. */
+export async function listMemberNames(db: Db, workspaceId: string): Promise<{ userId: string; displayName: string }[]> {
+  return db
+    .select({ userId: users.id, displayName: users.displayName })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.workspaceId, workspaceId))
+    .orderBy(asc(users.displayName));
+}
+
 /** Find or create a workspace by slug and make `ownerUserId` a member with `role`. */
 export async function ensureWorkspace(
   db: Db,

@@ -283,6 +283,12 @@ describe("Operations list", () => {
     expect(await rows(`tenant=${fx.tenantId}`)).toHaveLength(2);
     expect(await rows(`initiator=${fx.ownerId}`)).toHaveLength(2);
     expect(await rows("initiator=cli")).toEqual([]);
+    // "Started by" offers the workspace's members by name and the system labels, never a bare id field.
+    const form = await (await user.get(`/operations?initiator=${fx.ownerId}`)).text();
+    const startedBy = /<select name="initiator">(.*?)<\/select>/s.exec(form)?.[1] ?? "";
+    expect(startedBy).toMatch(new RegExp(`<option value="${fx.ownerId}" selected="">[^<]+</option>`));
+    expect(startedBy).toContain('<option value="cli">Command line</option>');
+    expect(form).not.toContain("user id or cli");
     expect(await rows("createdFrom=2000-01-01&createdTo=2000-01-02")).toEqual([]);
     const today = new Date().toISOString().slice(0, 10);
     expect(await rows(`createdFrom=${today}&createdTo=${today}`)).toEqual([evidence.id, compare.id]);

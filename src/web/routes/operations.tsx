@@ -17,7 +17,7 @@ import {
   requiredCapabilityForRunType,
   type WorkspaceAccess,
 } from "../../access/access-policy.js";
-import { findMemberDisplayName } from "../../access/workspaces.js";
+import { findMemberDisplayName, listMemberNames } from "../../access/workspaces.js";
 import { listBaselineProfiles } from "../../baselines/baseline-profiles.js";
 import { listTenants } from "../../inventory/tenants.js";
 import { describeProgress, type ProgressOptions } from "../../operations/progress-contract.js";
@@ -261,7 +261,10 @@ export function operationsRoutes(deps: WebDeps) {
       );
     }
     assertCan(workspace, "operations.view");
-    const tenants = await listTenants(deps.db, workspace.workspaceId);
+    const [tenants, members] = await Promise.all([
+      listTenants(deps.db, workspace.workspaceId),
+      listMemberNames(deps.db, workspace.workspaceId),
+    ]);
     const tenantNames = new Map(tenants.map((tenant) => [tenant.id, tenant.name]));
     const query = parsed.ok ? parsed.value : {};
     const form = (
@@ -269,6 +272,7 @@ export function operationsRoutes(deps: WebDeps) {
         workspaces={workspaces}
         workspaceSlug={workspace.slug}
         tenants={tenants}
+        members={members}
         query={parsed.ok ? parsed.value : {}}
       />
     );
@@ -565,11 +569,14 @@ function FilterForm({
   workspaces,
   workspaceSlug,
   tenants,
+  members,
   query,
 }: {
   workspaces: { slug: string; name: string }[];
   workspaceSlug: string;
   tenants: { id: string; name: string }[];
+  /** Who may have started runs: the workspace's members (system labels are added). */
+  members: { userId: string; displayName: string }[];
   query: Partial<ListQuery>;
 }) {
   return (
@@ -609,10 +616,16 @@ function FilterForm({
         options={tenants.map((tenant) => [tenant.id, tenant.name] as const)}
         selected={query.tenant}
       />
-      <label>
-        Started by (user id or cli, demo, system)
-        <input type="text" name="initiator" value={query.initiator ?? ""} maxlength={100} />
-      </label>
+      <FilterSelect
+        label="Started by"
+        name="initiator"
+        anyLabel="Anyone"
+        options={[
+          ...members.map((member) => [member.userId, member.displayName] as const),
+          ...Object.entries(INITIATOR_LABELS),
+        ]}
+        selected={query.initiator}
+      />
       <label>
         Created from
         <input type="date" name="createdFrom" value={query.createdFrom ?? ""} />
