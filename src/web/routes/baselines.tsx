@@ -43,6 +43,7 @@ import { toActivityEntry } from "../run-event.js";
 import { WorkspaceActivity } from "../views/activity.js";
 import { FilterSelect } from "../views/filter-select.js";
 import { Layout } from "../views/layout.js";
+import { HtmxSwapClientErrors, StartToast } from "../views/start-toast.js";
 import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 
@@ -165,36 +166,12 @@ const PAGE_STYLES = `
 .findings-table code{white-space:pre-wrap;word-break:break-word}
 `;
 
-/**
- * htmx swaps 4xx answers too (into the toast region): a start the operator cannot make shows its
- * sentence there instead of nothing. htmx reads this meta tag wherever it is in the document.
- */
-const HTMX_CONFIG = JSON.stringify({
-  responseHandling: [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "4..", swap: true, error: false },
-    { code: "...", swap: false, error: true },
-  ],
-});
-
 function Styles() {
   return (
     <>
       <style>{raw(PAGE_STYLES)}</style>
-      <meta name="htmx-config" content={HTMX_CONFIG} />
+      <HtmxSwapClientErrors />
     </>
-  );
-}
-
-/** The start toast: the presenter's title and body and its one action, View operation. */
-export function StartToast({ toast, runId }: { toast: QueuedToast; runId: string }) {
-  return (
-    <div class="toast" role="status" data-toast data-toast-run-id={runId}>
-      <strong class="toast-title">{toast.title}</strong>
-      <p>{toast.body}</p>
-      <a href={toast.action.url}>{`${toast.action.label} →`}</a>
-    </div>
   );
 }
 

@@ -37,6 +37,7 @@ import { DEFAULT_CHROMIUM_PATH, type ReviewExportFormat, respondWithExport, toRe
 import { toActivityEntry } from "../run-event.js";
 import { TenantActivity } from "../views/activity.js";
 import { Layout } from "../views/layout.js";
+import { HtmxSwapClientErrors, StartToast } from "../views/start-toast.js";
 import { Time } from "../views/time.js";
 import type { AppEnv, WebDeps } from "../web-env.js";
 import { tenantShellUrl } from "./home.js";
@@ -218,33 +219,12 @@ const PAGE_STYLES = `
 @media print{.topbar,.crumbs,.review-toolbar,.tenant-nav,.activity,.notices{display:none !important}}
 `;
 
-/** htmx swaps 4xx answers too: a rejected period re-renders the form with its error (as baselines.tsx). */
-const HTMX_CONFIG = JSON.stringify({
-  responseHandling: [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "4..", swap: true, error: false },
-    { code: "...", swap: false, error: true },
-  ],
-});
-
 function Styles() {
   return (
     <>
       <style>{raw(PAGE_STYLES)}</style>
-      <meta name="htmx-config" content={HTMX_CONFIG} />
+      <HtmxSwapClientErrors />
     </>
-  );
-}
-
-/** The start toast: the presenter's title and body and its one action, View operation. */
-function StartToast({ toast, runId }: { toast: QueuedToast; runId: string }) {
-  return (
-    <div class="toast" role="status" data-toast data-toast-run-id={runId}>
-      <strong class="toast-title">{toast.title}</strong>
-      <p>{toast.body}</p>
-      <a href={toast.action.url}>{`${toast.action.label} →`}</a>
-    </div>
   );
 }
 
