@@ -22,14 +22,13 @@ import { CAPABILITIES } from "../../access/capabilities.js";
 import { listBaselineProfiles } from "../../baselines/baseline-profiles.js";
 import { startBaselineCapture, startBaselineCompare } from "../../baselines/baseline-runs.js";
 import { listFindings } from "../../baselines/drift-findings.js";
-import { startEvidenceSnapshot } from "../../evidence/evidence-runs.js";
+import { startPeriodRun } from "../../evidence/evidence-runs.js";
 import { listTenants } from "../../inventory/tenants.js";
 import { describeProgress } from "../../operations/progress-contract.js";
 import { describeQueuedToast, describeRunHeadline } from "../../operations/run-presenter.js";
 import { listRuns } from "../../operations/run-queries.js";
 import { findContextValue, type OperationRun } from "../../operations/run-record.js";
 import { findReviewPeriodProblem, parseReviewPeriod, REVIEW_PERIOD_PROBLEMS } from "../../reviews/review-period.js";
-import { startReviewCompose } from "../../reviews/review-runs.js";
 import { getTenantReview, listTenantReviews } from "../../reviews/tenant-reviews.js";
 import { OPERATOR_ERRORS, OperatorError } from "../../shared/operator-error.js";
 import { requireOperator } from "../require-operator.js";
@@ -343,23 +342,26 @@ export function apiRoutes(deps: WebDeps) {
     return getTenantReview(deps.db, workspace.workspaceId, reviewId);
   }
 
-  api.post("/workspaces/:slug/tenants/:tenantId/reviews", async (c) => {
-    const { operator, workspace, tenant } = await tenantInWorkspace(
-      c,
-      requiredCapabilityForRunType("tenant.review.compose"),
-    );
-    const body = await parseJsonBody(c.req, reviewPeriodBodySchema);
-    const started = await startReviewCompose(
-      { db: deps.db, runs: deps.runs, maxAttempts: deps.runMaxAttempts, now: deps.now },
-      {
-        workspaceId: workspace.workspaceId,
-        tenant: tenant.id,
-        period: parsePeriodInput(body.period),
-        initiator: { userId: operator.userId },
-      },
-    );
-    return c.json(toStartResponse(deps, started, workspace), started.created ? 202 : 200);
-  });
+  /** Start a review-family run (compose or evidence) of the tenant for the period in the body. */
+  function startPeriodRunRoute(type: "tenant.review.compose" | "evidence_snapshot.generate") {
+    return async (c: Context<AppEnv>) => {
+      const { operator, workspace, tenant } = await tenantInWorkspace(c, requiredCapabilityForRunType(type));
+      const body = await parseJsonBody(c.req, reviewPeriodBodySchema);
+      const started = await startPeriodRun(
+        { db: deps.db, runs: deps.runs, maxAttempts: deps.runMaxAttempts, now: deps.now },
+        type,
+        {
+          workspaceId: workspace.workspaceId,
+          tenant: tenant.id,
+          period: parsePeriodInput(body.period),
+          initiator: { userId: operator.userId },
+        },
+      );
+      return c.json(toStartResponse(deps, started, workspace), started.created ? 202 : 200);
+    };
+  }
+
+  api.post("/workspaces/:slug/tenants/:tenantId/reviews", startPeriodRunRoute("tenant.review.compose"));
 
   api.get("/workspaces/:slug/tenants/:tenantId/reviews", async (c) => {
     const { workspace, tenant } = await tenantInWorkspace(c, "operations.view");
@@ -387,23 +389,7 @@ export function apiRoutes(deps: WebDeps) {
     return respondWithExport(c, exported);
   });
 
-  api.post("/workspaces/:slug/tenants/:tenantId/evidence-snapshots", async (c) => {
-    const { operator, workspace, tenant } = await tenantInWorkspace(
-      c,
-      requiredCapabilityForRunType("evidence_snapshot.generate"),
-    );
-    const body = await parseJsonBody(c.req, reviewPeriodBodySchema);
-    const started = await startEvidenceSnapshot(
-      { db: deps.db, runs: deps.runs, maxAttempts: deps.runMaxAttempts, now: deps.now },
-      {
-        workspaceId: workspace.workspaceId,
-        tenant: tenant.id,
-        period: parsePeriodInput(body.period),
-        initiator: { userId: operator.userId },
-      },
-    );
-    return c.json(toStartResponse(deps, started, workspace), started.created ? 202 : 200);
-  });
+  api.post("/workspaces/:slug/tenants/:tenantId/evidence-snapshots", startPeriodRunRoute("evidence_snapshot.generate"));
 
   addGraphConnectionApiRoutes(api, deps);
 
