@@ -38,4 +38,6 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<OperatorErrorCode, number>> = {
   credential_undecryptable: EXIT_FAILED,
   graph_not_connected: EXIT_BAD_INPUT,
   graph_sign_in_failed: EXIT_FAILED,
+  graph_tls_untrusted: EXIT_FAILED,
+  graph_sign_in_unreachable: EXIT_FAILED,
 };

@@ -19,6 +19,8 @@ import {
   TelemetryHandler,
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
+import { diagnoseSignInFailure, isTlsTrustError, type SignInTarget } from "./graph-connection-test.js";
+import type { GraphConnectionTestResult } from "./graph-connections.js";
 import { createGraphHttpsAgent } from "./graph-credentials.js";
 import {
   computeRetryDelayMs,
@@ -57,6 +59,29 @@ export interface GraphConnection {
   graphBaseUrl?: string;
   /** A CA certificate (PEM) trusted for `graphBaseUrl`'s origin only (self-hosted or simulated Graph). */
   caCertPem?: string | null;
+  /**
+   * Where `credential` signs in. With it, a failed sign-in is diagnosed like "Test connection" does
+   * (asking the authority's discovery document when MSAL hides the cause); without it, only from
+   * the error chain.
+   */
+  signIn?: SignInTarget;
+}
+
+/**
+ * Acquiring the access token failed, so the request was never sent. `result` says why, as "Test
+ * connection" would (`tls_untrusted`, `identity_unreachable`, `invalid_client_secret`, …); `cause`
+ * is the credential's error; `facts` are loggable facts about it (no credential).
+ */
+export class GraphSignInError extends Error {
+  override name = "GraphSignInError";
+  readonly result: GraphConnectionTestResult;
+  readonly facts: Record<string, unknown>;
+
+  constructor(result: GraphConnectionTestResult, facts: Record<string, unknown>, options: ErrorOptions) {
+    super(`sign-in failed (${result}): ${JSON.stringify(facts).slice(0, 1_000)}`, options);
+    this.result = result;
+    this.facts = facts;
+  }
 }
 
 /** Options of {@link createGraphClient}. */
@@ -95,7 +120,9 @@ export interface GraphClient {
   /**
    * GET a Graph URL or path (`/beta/deviceManagement/...` or an absolute `@odata.nextLink`).
    * Retries throttling and server errors per the retry policy; returns the final response.
-   * @throws {Error} on network failures after the retry budget, on abort, or for a URL on a foreign origin
+   * @throws {GraphSignInError} when no access token could be acquired (the request was not sent)
+   * @throws {Error} on network failures after the retry budget (at once for an untrusted TLS
+   *   certificate), on abort, or for a URL on a foreign origin
    */
   get(pathOrUrl: string): Promise<GraphResponse>;
   /** POST a JSON body (e.g. `/beta/$batch`); same retry behaviour as {@link GraphClient.get}. */
@@ -140,7 +167,33 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     }
     return base.isCloud ? pathOrUrl : canonical;
   };
+  // Sign in before the SDK does: its GraphError keeps only the name and message of what the
+  // credential threw, and telling an untrusted certificate from an unreachable endpoint or a refused
+  // secret needs the whole chain. The credential caches its token, so the SDK's own getToken is free.
+  let signInDiagnosis: Promise<GraphSignInError> | undefined;
+  // Parallel requests share one sign-in in flight: the credential's cache only helps once a token is
+  // in it, and a capture starts every collection at once.
+  let tokenInFlight: Promise<unknown> | undefined;
+  const signIn = async (): Promise<void> => {
+    try {
+      tokenInFlight ??= options.credential
+        .getToken(scope, options.signal ? { abortSignal: options.signal } : {})
+        .then((token) => {
+          if (!token) throw new Error("the credential returned no access token");
+        })
+        .finally(() => {
+          tokenInFlight = undefined;
+        });
+      await tokenInFlight;
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      // One diagnosis per client: parallel requests fail the same way, and each would probe Entra.
+      signInDiagnosis ??= diagnoseClientSignIn(error, options.signIn, agent, options.signal);
+      throw await signInDiagnosis;
+    }
+  };
   const send = async (request: () => Promise<Response>): Promise<GraphResponse> => {
+    await signIn();
     const response = await request();
     return { status: response.status, headers: response.headers, text: await response.text() };
   };
@@ -153,6 +206,25 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     close: () => agent.destroy(),
   };
 }
+
+async function diagnoseClientSignIn(
+  thrown: unknown,
+  target: SignInTarget | undefined,
+  agent: https.Agent,
+  signal: AbortSignal | undefined,
+): Promise<GraphSignInError> {
+  const timeout = AbortSignal.timeout(SIGN_IN_DIAGNOSIS_TIMEOUT_MS);
+  const { result, detail } = await diagnoseSignInFailure(
+    thrown,
+    target,
+    agent,
+    signal ? AbortSignal.any([signal, timeout]) : timeout,
+  );
+  return new GraphSignInError(result, detail, { cause: thrown });
+}
+
+/** How long asking the authority's discovery document about a failed sign-in may take, ms. (20000) */
+const SIGN_IN_DIAGNOSIS_TIMEOUT_MS = 20_000;
 
 interface GraphBase {
   /** The real origin requests go to. */
@@ -235,6 +307,8 @@ class ThrottlingHandler implements Middleware {
           await next.execute(context);
         } catch (error) {
           if (signal?.aborted) throw error;
+          // An untrusted certificate stays untrusted: retrying only delays saying so.
+          if (isTlsTrustError(error)) throw error;
           failure = error;
         } finally {
           release();

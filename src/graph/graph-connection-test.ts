@@ -97,15 +97,16 @@ export async function probeGraphConnection(
       if (!accessToken) throw new Error("getToken returned no token");
       token = accessToken.token;
     } catch (error) {
-      const detail = describeError(error);
-      let result = classifySignInFailure(detail, material.credential.kind);
-      if (result === "sign_in_failed" && detail.messages.some((text) => text.includes("endpoints_resolution_error"))) {
-        // MSAL folds every failure of its OpenID discovery (unknown tenant, TLS trust, refused) into one
-        // code: ask the discovery document ourselves to tell them apart.
-        const discovery = await probeDiscovery(material, agent, signal);
-        Object.assign(detail, { discovery: discovery.detail });
-        result = discovery.result;
-      }
+      const { result, detail } = await diagnoseSignInFailure(
+        error,
+        {
+          authorityHost: material.authorityHost,
+          entraTenantId: material.entraTenantId,
+          credentialKind: material.credential.kind,
+        },
+        agent,
+        signal,
+      );
       log({ phase: "token", result, ...detail }, "graph connection test: sign-in failed");
       return result;
     }
@@ -128,6 +129,44 @@ export async function probeGraphConnection(
   } finally {
     agent?.destroy();
   }
+}
+
+/** Where a connection signs in: what {@link diagnoseSignInFailure} needs to ask Entra itself. */
+export interface SignInTarget {
+  /** `https://login.microsoftonline.com` or the connection's own authority host. */
+  authorityHost: string;
+  entraTenantId: string;
+  credentialKind: GraphCredentialMaterial["credential"]["kind"];
+}
+
+/**
+ * Which result a failed token acquisition gets (a key of GRAPH_CONNECTION_TEST_RESULTS), and the
+ * loggable facts behind it (no credential). Shared by "Test connection" and the Graph reader, so
+ * both name the same cause. Asks the tenant's OpenID discovery document itself when MSAL folded
+ * the cause into `endpoints_resolution_error` (only with a `target`: without one, the chain alone decides).
+ * @param agent - the connection's https.Agent (its CA certificate), undefined for the default agent
+ */
+export async function diagnoseSignInFailure(
+  thrown: unknown,
+  target: SignInTarget | undefined,
+  agent: Agent | undefined,
+  signal: AbortSignal,
+): Promise<{ result: GraphConnectionTestResult; detail: Record<string, unknown> }> {
+  const detail = describeError(thrown);
+  let result = classifySignInFailure(detail, target?.credentialKind ?? "client_secret");
+  let discovery: Record<string, unknown> | undefined;
+  if (
+    target !== undefined &&
+    result === "sign_in_failed" &&
+    detail.messages.some((text) => text.includes("endpoints_resolution_error"))
+  ) {
+    // MSAL folds every failure of its OpenID discovery (unknown tenant, TLS trust, refused) into one
+    // code: ask the discovery document ourselves to tell them apart.
+    const probed = await probeDiscovery(target, agent, signal);
+    discovery = probed.detail;
+    result = probed.result;
+  }
+  return { result, detail: { ...detail, ...(discovery ? { discovery } : {}) } };
 }
 
 /** Loggable facts about an error chain: names, codes, AADSTS codes, status; never a credential. */
@@ -177,15 +216,25 @@ const CREDENTIAL_REJECTIONS: ReadonlySet<GraphConnectionTestResult> = new Set([
 ]);
 
 /**
- * True when `thrown` (from acquiring a token through @azure/identity) says Microsoft Entra ID
- * refused the app registration: unknown tenant or app, wrong or expired secret, certificate not
- * accepted (AADSTS codes, then `invalid_client`). Transport failures are not rejections.
- * @see https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+ * The run failure code for a sign-in result that no request of the run can get past: Entra refused
+ * the app registration, the sign-in endpoint's certificate is not trusted, or it cannot be reached.
+ * Undefined for `sign_in_failed` (cause unknown) and for results that are not about signing in.
  */
-export function isCredentialRejection(thrown: unknown): boolean {
-  const detail = describeError(thrown);
-  if (detail.aadsts.length === 0 && !detail.codes.includes("invalid_client")) return false;
-  return CREDENTIAL_REJECTIONS.has(classifySignInFailure(detail, "client_secret"));
+export function toSignInFailureCode(
+  result: GraphConnectionTestResult,
+): "graph_sign_in_failed" | "graph_tls_untrusted" | "graph_sign_in_unreachable" | undefined {
+  if (CREDENTIAL_REJECTIONS.has(result)) return "graph_sign_in_failed";
+  if (result === "tls_untrusted") return "graph_tls_untrusted";
+  if (result === "identity_unreachable") return "graph_sign_in_unreachable";
+  return undefined;
+}
+
+/**
+ * True when `thrown` (a request to Graph or the sign-in endpoint) failed because the server's TLS
+ * certificate is not trusted here: deterministic, so retrying the request cannot help.
+ */
+export function isTlsTrustError(thrown: unknown): boolean {
+  return isTlsTrustFailure(describeError(thrown));
 }
 
 /** Transport failures: DNS, refused, reset, timeout. */
@@ -270,7 +319,7 @@ export function classifySignInFailure(
  * certificate not trusted, the tenant unknown (Entra answers 400 with AADSTS90002 and friends), or reachable.
  */
 async function probeDiscovery(
-  material: GraphCredentialMaterial,
+  material: Pick<SignInTarget, "authorityHost" | "entraTenantId">,
   agent: Agent | undefined,
   signal: AbortSignal,
 ): Promise<{ result: GraphConnectionTestResult; detail: Record<string, unknown> }> {

@@ -468,4 +468,83 @@ describe.skipIf(!corpusPresent)("baseline capture and compare through Microsoft 
       }
     },
   );
+
+  describe("a connection no request can get past ends the compare at once with what to fix", () => {
+    /** Capture a working tenant, then compare `target` (a broken connection) with 3 attempts allowed. */
+    async function compareBroken(
+      database: Database,
+      connection: { authorityHost?: string; graphBaseUrl?: string; caCertificatePem?: string },
+    ) {
+      const { runs } = createTestRunService(database);
+      const { workspace, userId } = await seedWorkspace(database);
+      const source = await graphTenant(database, workspace.id, SOURCE, "Working source");
+      const { tenant: target } = await seedGraphTenant(database, workspace.id, keyRing, {
+        name: "Broken connection",
+        entraTenantId: OTHER,
+        clientId: CLIENT,
+        credential: { kind: "client_secret", clientSecret: SECRET },
+        authorityHost: sim.authorityHost,
+        graphBaseUrl: sim.baseUrl,
+        caCertificatePem: sim.caCertPem,
+        ...connection,
+      });
+      const { compareRunId } = await captureThenQueueCompare(database, runs, graphDeps(), {
+        workspaceId: workspace.id,
+        userId,
+        source,
+        target,
+      });
+      sim.resetStats();
+      await runJobs(database, runs, graphDeps());
+      const row = await readRunRow(database, compareRunId);
+      const failure = row.failure as { code?: string; message?: string; diagnostics?: string };
+      return { row, failure, requests: sim.requestLog().filter((entry) => entry.tenantId === OTHER) };
+    }
+
+    dbTest("without the CA certificate: graph_tls_untrusted, on the first attempt", async ({ database }) => {
+      const { row, failure, requests } = await compareBroken(database, { caCertificatePem: "" });
+      expect(row.outcome).toBe("failed");
+      expect(failure.code).toBe("graph_tls_untrusted");
+      expect(failure.message).toBe(
+        "Microsoft Entra ID or Microsoft Graph presented a TLS certificate this server does not trust. Add its CA certificate on the tenant's Microsoft Graph page.",
+      );
+      expect(row.attempt).toBe(1); // not retried: the certificate will not become trusted
+      expect(requests).toEqual([]); // no TLS handshake succeeded, so no token request was answered
+      expect(failure.diagnostics).toMatch(/tls_untrusted/);
+    });
+
+    dbTest("a sign-in endpoint on a closed port: graph_sign_in_unreachable", async ({ database }) => {
+      const { row, failure } = await compareBroken(database, { authorityHost: "https://127.0.0.1:9" });
+      expect(row.outcome).toBe("failed");
+      expect(failure.code).toBe("graph_sign_in_unreachable");
+      expect(failure.message).toBe(
+        "Microsoft Entra ID (the sign-in endpoint) could not be reached from this server. Test the connection on the tenant's Microsoft Graph page.",
+      );
+      expect(row.attempt).toBe(1);
+      expect(failure.diagnostics).toMatch(/identity_unreachable/);
+    });
+
+    dbTest("a Graph host whose certificate the CA does not cover: graph_tls_untrusted", async ({ database }) => {
+      // A second simulator has its own self-signed certificate: sign-in works, every Graph request fails TLS.
+      const otherGraph = await startGraphSimulator({
+        tenants: [
+          {
+            tenantId: OTHER,
+            apps: [{ clientId: CLIENT, clientSecret: SECRET, permissions: PERMISSIONS }],
+            policies: { objects: [] },
+          },
+        ],
+      });
+      try {
+        const { row, failure, requests } = await compareBroken(database, { graphBaseUrl: otherGraph.baseUrl });
+        expect(failure.code).toBe("graph_tls_untrusted");
+        expect(row.attempt).toBe(1);
+        // Signed in once (parallel requests share it), and the untrusted Graph host is not retried.
+        expect(requests.filter((entry) => entry.path.includes("/oauth2/")).length).toBeLessThanOrEqual(2);
+        expect(otherGraph.requestLog()).toEqual([]);
+      } finally {
+        await otherGraph.close();
+      }
+    });
+  });
 });

@@ -11,8 +11,8 @@ import { z } from "zod";
 import type { ParsedExport } from "../inventory/export-decoding.js";
 import { toPolicyKind } from "../inventory/policy-kinds.js";
 import { OperatorError } from "../shared/operator-error.js";
-import type { GraphClient, GraphResponse } from "./graph-client.js";
-import { isCredentialRejection } from "./graph-connection-test.js";
+import { type GraphClient, type GraphResponse, GraphSignInError } from "./graph-client.js";
+import { isTlsTrustError, toSignInFailureCode } from "./graph-connection-test.js";
 import {
   type CollectionRead,
   type GraphCollectionEndpoint,
@@ -318,7 +318,7 @@ async function fetchPage(client: GraphClient, url: string): Promise<PageResult> 
   try {
     response = await client.get(url);
   } catch (error) {
-    throwIfCredentialRejected(error);
+    throwIfConnectionFailed(error);
     return { ok: false, reason: "graph_unavailable", detail: describeThrown(error) };
   }
   if (response.status !== 200) return { ok: false, ...toFailure(response.status, response.text) };
@@ -501,7 +501,7 @@ async function runBatch(context: ReadContext, version: string, urls: readonly st
         response = await context.client.post(`/${version}/$batch`, body);
       } catch (error) {
         context.options.signal?.throwIfAborted();
-        throwIfCredentialRejected(error);
+        throwIfConnectionFailed(error);
         for (const index of pending)
           results[index] = { ok: false, reason: "graph_unavailable", detail: describeThrown(error) };
         break;
@@ -638,13 +638,24 @@ class EventChannel<T> implements AsyncIterable<T> {
 }
 
 /**
+ * Failures no request of this connection can get past are not policy kinds that could not be read:
  * Entra refusing the app registration (wrong secret, unknown app or tenant, certificate not
- * accepted) is not a policy kind that could not be read: every request would fail the same way, so
- * the run ends at once with a sentence that says what to fix.
- * @throws {OperatorError} graph_sign_in_failed
+ * accepted), the sign-in endpoint's or Graph's TLS certificate not trusted here, or the sign-in
+ * endpoint unreachable. Every request would fail the same way, so the run ends at once with a
+ * sentence that says what to fix; the raw detail stays in the internal message (diagnostics).
+ * Other failures (a sign-in that failed for an unknown reason, Graph unreachable or failing for
+ * some requests) stay per-kind unreadable entries.
+ * @throws {OperatorError} graph_sign_in_failed, graph_tls_untrusted or graph_sign_in_unreachable
  */
-function throwIfCredentialRejected(error: unknown): void {
-  if (isCredentialRejection(error)) {
-    throw new OperatorError("graph_sign_in_failed", `sign-in refused: ${describeThrown(error)}`, { cause: error });
+function throwIfConnectionFailed(error: unknown): void {
+  if (error instanceof GraphSignInError) {
+    const code = toSignInFailureCode(error.result);
+    if (code !== undefined) throw new OperatorError(code, error.message, { cause: error });
+    return;
+  }
+  if (isTlsTrustError(error)) {
+    throw new OperatorError("graph_tls_untrusted", `Graph TLS certificate not trusted: ${describeThrown(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -214,5 +214,10 @@ async function loadStoredConnection(db: Db, deps: GraphEvidenceDeps, tenant: Ten
     credential: createTokenCredential(material),
     graphBaseUrl: material.graphBaseUrl,
     caCertPem: material.caCertificatePem,
+    signIn: {
+      authorityHost: material.authorityHost,
+      entraTenantId: material.entraTenantId,
+      credentialKind: material.credential.kind,
+    },
   };
 }

@@ -37,6 +37,10 @@ export const OPERATOR_ERRORS = {
   graph_not_connected: "The tenant is not connected to Microsoft Graph with an app registration.",
   graph_sign_in_failed:
     "Microsoft Entra ID refused the tenant's app registration (tenant id, client id, secret or certificate). Test the connection on the tenant's Microsoft Graph page.",
+  graph_tls_untrusted:
+    "Microsoft Entra ID or Microsoft Graph presented a TLS certificate this server does not trust. Add its CA certificate on the tenant's Microsoft Graph page.",
+  graph_sign_in_unreachable:
+    "Microsoft Entra ID (the sign-in endpoint) could not be reached from this server. Test the connection on the tenant's Microsoft Graph page.",
 } as const;
 
 /** One key of {@link OPERATOR_ERRORS}. */

@@ -34,4 +34,6 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<OperatorErrorCode, ContentfulS
   credential_undecryptable: 500,
   graph_not_connected: 409,
   graph_sign_in_failed: 502,
+  graph_tls_untrusted: 502,
+  graph_sign_in_unreachable: 502,
 };
