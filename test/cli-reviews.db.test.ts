@@ -25,14 +25,17 @@ interface CliResult {
   stderr: string;
 }
 
-/** Run `tenantpilot` as a user would (no server from the environment unless given). */
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/**
+ * Run `tenantpilot` as a user would (no server from the environment unless given), from the
+ * checkout or from `cwd` (e.g. a reports folder).
+ */
+function runCli(args: string[], env: Record<string, string>, cwd = REPO): Promise<CliResult> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => key !== "TENANTPILOT_SERVER" && key !== "TENANTPILOT_TOKEN"),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/tenantpilot.js", ...args], {
-      cwd: REPO,
+    const child = spawn(process.execPath, [path.join(REPO, "bin/tenantpilot.js"), ...args], {
+      cwd,
       env: { ...inherited, LOG_LEVEL: "silent", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -150,7 +153,14 @@ describe("tenantpilot reviews (local database)", () => {
         expect(JSON.parse(json.stdout)).toMatchObject({ reviewId, format: "json", output: file });
         expect(JSON.stringify(JSON.parse(readFileSync(file, "utf8")))).toContain("executive_summary");
         const pdfFile = path.join(dir, "review.pdf");
-        const pdf = await runCli(["reviews", "export", reviewId, "--format", "pdf", "--output", pdfFile], env);
+        // From a folder outside the checkout, as an MSP exporting into a reports folder does: the
+        // printable document is JSX, which once compiled for React there ("React is not defined").
+        const pdf = await runCli(
+          ["reviews", "export", reviewId, "--format", "pdf", "--output", "review.pdf"],
+          env,
+          dir,
+        );
+        expect(pdf.stderr).toBe("");
         expect(pdf.code).toBe(0);
         expect(readFileSync(pdfFile).subarray(0, 5).toString("latin1")).toBe("%PDF-");
       } finally {
