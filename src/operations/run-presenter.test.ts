@@ -220,6 +220,13 @@ describe("describeTerminalNotification", () => {
     expect(JSON.stringify(describeRunResult(run))).not.toContain("script");
   });
 
+  it("keeps the capital of a name that starts a failure sentence", () => {
+    const run = completed("baseline_capture", "failed", { failure: failureOf("graph_sign_in_failed") });
+    expect(describeTerminalNotification(run).title).toMatch(/^Baseline capture failed: Microsoft Entra ID refused/);
+    const folder = completed("baseline_capture", "failed", { failure: failureOf("evidence_source_unreachable") });
+    expect(describeTerminalNotification(folder).title).toMatch(/^Baseline capture failed: the tenant's/);
+  });
+
   it("says a run cancelled while queued never started", () => {
     const queuedThenCancelled = completed("baseline_compare", "cancelled", { startedAt: null });
     expect(describeTerminalNotification(queuedThenCancelled).body).toBe(

@@ -400,8 +400,13 @@ function joinSentences(phrases: string[]): string | undefined {
 
 /** Lower-case a sentence's first letter for use after a colon, unless it starts an acronym ("URL"). */
 function lowerFirst(sentence: string): string {
-  return /^[A-Z][a-z']/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
+  return /^[A-Z][a-z']/.test(sentence) && !PROPER_NOUN.test(sentence)
+    ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}`
+    : sentence;
 }
+
+/** Names that keep their capital mid-sentence ("failed: Microsoft Entra ID refused …"). */
+const PROPER_NOUN = /^(Microsoft|Windows|Android|Intune|Entra|Graph|Azure|Chromium|TenantPilot)\b/;
 
 /**
  * One timeline entry of a run as operator copy: "Queued", "Started", the phase's catalog label
@@ -527,14 +532,7 @@ export function describeRunResult(run: OperationRun): string[] {
  */
 function describeUnreadableKinds(kinds: readonly string[] | undefined): string | undefined {
   if (kinds === undefined || kinds.length === 0) return undefined;
-  const labels = kinds.slice(0, 10).map((kind) => lowerFirstWord(describePolicyKind(kind)));
+  const labels = kinds.slice(0, 10).map((kind) => lowerFirst(describePolicyKind(kind)));
   const more = kinds.length > 10 ? ` and ${formatCount(kinds.length - 10)} more` : "";
   return `${labels.join(", ")}${more}`;
-}
-
-/** "Windows compliance policy" stays; "Settings catalog policy" → "settings catalog policy". */
-function lowerFirstWord(label: string): string {
-  return /^[A-Z][a-z]/.test(label) && !/^(Windows|Android|Microsoft|Intune|Entra)\b/.test(label)
-    ? lowerFirst(label)
-    : label;
 }
