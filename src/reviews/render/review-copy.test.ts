@@ -26,7 +26,7 @@ describe("describePreviousReview", () => {
 
   it("says when there is no previous review", () => {
     expect(describePreviousReview({ previousReview: null, profiles: [] })).toBe(
-      "There is no previous ready review to compare with.",
+      "There is no ready review of an earlier period to compare with.",
     );
   });
 });

@@ -179,15 +179,15 @@ export function describePreviousReview(
     profiles?: readonly Pick<BaselinePostureSection["profiles"][number], "previousUnresolvedCount">[];
   },
 ): string {
-  if (!section.previousReview) return "There is no previous ready review to compare with.";
+  if (!section.previousReview) return "There is no ready review of an earlier period to compare with.";
   const profiles = section.profiles ?? [];
   if (profiles.length > 0 && profiles.every((profile) => profile.previousUnresolvedCount === null))
     return `The previous ready review (${section.previousReview.periodLabel}) has no figure for these baseline profiles, so no change is shown.`;
   return `Changes are compared with the previous ready review (${section.previousReview.periodLabel}).`;
 }
 
-/** Shown when no baseline profile applies to the tenant. */
-export const NO_PROFILES = "No baseline profiles apply to this tenant.";
+/** Shown when the tenant was compared with no baseline profile (and is the source of none). */
+export const NO_PROFILES = "This tenant has not been compared with any baseline profile, so no posture is reported.";
 
 /** "4 unresolved drift findings across all baseline profiles; the 3 most significant are listed below." */
 export function describeNotableDrift(section: Pick<NotableDriftSection, "unresolvedCount" | "findings">): string {
