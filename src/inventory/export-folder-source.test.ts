@@ -108,7 +108,10 @@ describe("policy kinds and unreadable hints", () => {
     expect(toPolicyKind("#microsoft.graph.windows10CompliancePolicy")).toBe("windows10CompliancePolicy");
     expect(describePolicyKind("deviceManagementConfigurationPolicy")).toBe("Settings catalog policy");
     expect(describePolicyKind("windows10CompliancePolicy")).toBe("Windows compliance policy");
-    expect(describePolicyKind("windows10GeneralConfiguration")).toBe("Windows10 general configuration");
+    expect(describePolicyKind("windows10GeneralConfiguration")).toBe("Windows 10 general configuration");
+    expect(describePolicyKind("windows81GeneralConfiguration")).toBe("Windows 8.1 general configuration");
+    expect(describePolicyKind("iosGeneralDeviceConfiguration")).toBe("iOS general device configuration");
+    expect(describePolicyKind("macOSCustomConfiguration")).toBe("macOS custom configuration");
   });
 
   it("derives the kind from the export folder when it implies exactly one", () => {

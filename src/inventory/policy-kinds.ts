@@ -112,14 +112,30 @@ export function toOdataType(kind: string): string {
 
 /**
  * Describe a kind for operators: the catalog label, or for unknown kinds the type name split into
- * words ("windows81GeneralConfiguration" → "Windows81 general configuration").
+ * words, with platform names spelled as Microsoft does ("windows10CustomConfiguration" → "Windows 10
+ * custom configuration", "windows81GeneralConfiguration" → "Windows 8.1 general configuration").
  */
 export function describePolicyKind(kind: string): string {
   if (isKnownPolicyKind(kind)) {
     return POLICY_KINDS[kind].label;
   }
-  const words = kind.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const platform = /^(macOS|ios|android|windows(\d*))(?=[A-Z])/.exec(kind);
+  const rest = kind.slice(platform?.[0].length ?? 0);
+  const words = rest
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .trim();
+  if (platform === null) return words.charAt(0).toUpperCase() + words.slice(1);
+  const version = platform[2] === "81" ? "8.1" : platform[2];
+  const name =
+    platform[1] === "macOS"
+      ? "macOS"
+      : platform[1] === "ios"
+        ? "iOS"
+        : platform[1] === "android"
+          ? "Android"
+          : `Windows${version ? ` ${version}` : ""}`;
+  return `${name} ${words}`;
 }
 
 /**
