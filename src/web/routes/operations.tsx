@@ -622,7 +622,9 @@ function FilterForm({
         anyLabel="Anyone"
         options={[
           ...members.map((member) => [member.userId, member.displayName] as const),
-          ...Object.entries(INITIATOR_LABELS),
+          // Runs started without a user: the demo's own capture. (CLI runs belong to the CLI's user,
+          // listed above, so "Command line" would only repeat it.)
+          ["demo", INITIATOR_LABELS.demo ?? "Demo"] as const,
         ]}
         selected={query.initiator}
       />
