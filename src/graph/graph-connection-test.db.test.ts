@@ -154,7 +154,7 @@ describe("testGraphConnection against the local Graph simulator", () => {
       });
       expect(outcome.result).toBe("tls_untrusted");
       expect(outcome.message).toBe(
-        "The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
+        "The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate to the connection.",
       );
       expect(outcome.message).not.toMatch(/127\.0\.0\.1|ECONN|SELF_SIGNED/i);
     },
@@ -193,7 +193,7 @@ describe("testGraphConnection against the local Graph simulator", () => {
         });
         expect(outcome.result).toBe("graph_tls_untrusted");
         expect(outcome.message).toBe(
-          "Microsoft Graph's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
+          "Microsoft Graph's TLS certificate is not trusted by this server. Add its CA certificate to the connection.",
         );
       } finally {
         await otherGraph.close();

@@ -60,15 +60,41 @@ export const GRAPH_CONNECTION_TEST_RESULTS = {
   sign_in_failed: "The app registration could not sign in to Microsoft Entra ID.",
   identity_unreachable: "Microsoft Entra ID (the sign-in endpoint) could not be reached.",
   tls_untrusted:
-    "The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
+    "The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate to the connection.",
   token_rejected: "Microsoft Graph did not accept the app registration's token.",
   graph_busy: "Microsoft Graph is busy or failing right now. Try again in a few minutes.",
   graph_unreachable: "Microsoft Graph could not be reached.",
   graph_tls_untrusted:
-    "Microsoft Graph's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file).",
+    "Microsoft Graph's TLS certificate is not trusted by this server. Add its CA certificate to the connection.",
   credential_unreadable: "The stored credential could not be decrypted. Enter the client secret or certificate again.",
 } as const;
 export type GraphConnectionTestResult = keyof typeof GRAPH_CONNECTION_TEST_RESULTS;
+
+/** Where a test result is read: each surface names its own control for what to change. */
+export type GraphConnectionSurface = "web" | "cli";
+
+/**
+ * Where each surface takes a connection's CA certificate: the only surface-specific words of a test
+ * result, added after the catalog sentence (which the API returns as it is).
+ */
+const CA_CERTIFICATE_HINTS: Readonly<Record<GraphConnectionSurface, string>> = {
+  web: "Paste it under Advanced settings: CA certificate.",
+  cli: "Pass it to tenants connect with --ca-file <pem>.",
+};
+
+/**
+ * The sentence for a test result on one surface: the catalog sentence, plus where that surface
+ * takes a CA certificate when the result asks for one.
+ */
+export function describeGraphConnectionTestResult(
+  result: GraphConnectionTestResult,
+  surface: GraphConnectionSurface,
+): string {
+  const sentence = GRAPH_CONNECTION_TEST_RESULTS[result];
+  return result === "tls_untrusted" || result === "graph_tls_untrusted"
+    ? `${sentence} ${CA_CERTIFICATE_HINTS[surface]}`
+    : sentence;
+}
 
 /** True when `value` is a known test result key (guards the stored column). */
 export function isGraphConnectionTestResult(value: unknown): value is GraphConnectionTestResult {

@@ -98,6 +98,21 @@ const simulatorFields = () => ({
   caCertificatePem: sim.caCertPem,
 });
 
+/** The inner HTML of the page's `#test-result` region (what the htmx test answer replaces). */
+function testResultRegion(html: string): string {
+  const start = html.indexOf('<div id="test-result"');
+  expect(start).toBeGreaterThanOrEqual(0);
+  const open = html.indexOf(">", start) + 1;
+  let depth = 1;
+  const tags = /<(\/?)div\b[^>]*>/g;
+  tags.lastIndex = open;
+  for (let match = tags.exec(html); match !== null; match = tags.exec(html)) {
+    depth += match[1] === "/" ? -1 : 1;
+    if (depth === 0) return html.slice(open, match.index);
+  }
+  throw new Error("#test-result is not closed");
+}
+
 describe("Connect with an app registration (web)", () => {
   dbTest("saves a secret, never renders it back, and tests the connection over htmx", async ({ database }) => {
     const { manager, tenant, page, postAsManager, logs } = await world(database);
@@ -132,6 +147,11 @@ describe("Connect with an app registration (web)", () => {
     expect(fragmentHtml).toContain("Connected: the app registration signed in and read Intune device configurations.");
     expect(fragmentHtml).toContain('data-ok="true"');
     expect(await (await manager.get(page)).text()).toContain('data-ok="true"');
+    // The "not tested yet" note sits in the region the htmx answer replaces, so it goes when the
+    // result arrives instead of standing next to "Connection works".
+    expect(html).toContain('hx-target="#test-result"');
+    expect(testResultRegion(html)).toContain("Connection saved. It has not been tested yet");
+    expect(html.match(/It has not been tested yet/g)).toHaveLength(1);
 
     // A wrong secret is saved all the same; the test result says so instead of "Connection failed".
     const wrong = await manager.post(page, {
@@ -149,6 +169,24 @@ describe("Connect with an app registration (web)", () => {
 
     expect(logs()).not.toContain(APP.clientSecret);
     expect(await findTablesContaining(database, APP.clientSecret)).toEqual([]);
+  });
+
+  dbTest("an untrusted certificate points to the form's CA certificate field, not a CLI flag", async ({ database }) => {
+    const { manager, page, postAsManager } = await world(database);
+    const saved = await manager.post(page, {
+      _csrf: manager.csrf,
+      ...simulatorFields(),
+      caCertificatePem: "",
+      credentialKind: "client_secret",
+      clientSecret: APP.clientSecret,
+    });
+    expect(saved.status).toBe(303);
+    const fragment = await (await postAsManager(`${page}/test`, { "hx-request": "true" })).text();
+    expect(fragment).toContain(
+      "The sign-in endpoint&#39;s TLS certificate is not trusted by this server. Add its CA certificate to the connection. Paste it under Advanced settings: CA certificate.",
+    );
+    expect(fragment).not.toContain("--ca-file");
+    expect(await (await manager.get(page)).text()).not.toContain("--ca-file");
   });
 
   dbTest(

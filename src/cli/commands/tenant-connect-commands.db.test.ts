@@ -170,7 +170,7 @@ describe("tenantpilot tenants connect --graph", () => {
       const cleared = await runCli([...withoutCaFile, "--no-ca", "--test"], env);
       expect(cleared.code).toBe(1);
       expect(cleared.stdout.split("\n")[0]).toBe(
-        "Saved, but the connection test failed: The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate (Advanced settings, or --ca-file). The tenant cannot be read until this is fixed.",
+        "Saved, but the connection test failed: The sign-in endpoint's TLS certificate is not trusted by this server. Add its CA certificate to the connection. Pass it to tenants connect with --ca-file <pem>. The tenant cannot be read until this is fixed.",
       );
       expect(cleared.stdout).not.toContain("CA certificate for these hosts");
 

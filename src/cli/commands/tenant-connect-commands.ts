@@ -12,6 +12,7 @@ import { testGraphConnection } from "../../graph/graph-connection-test.js";
 import {
   addGraphTenant,
   connectTenantToGraph,
+  describeGraphConnectionTestResult,
   type GraphConnection,
   type GraphConnectionInput,
   getGraphConnection,
@@ -177,10 +178,12 @@ export async function tenantsConnect(
       `${created ? "Connected" : "Connection replaced"}: ${tenant.name} reads Microsoft Graph as app ${connection.clientId}.`,
     );
     for (const line of details) ctx.say(`  ${line}`);
-    ctx.say(`Test connection: ${outcome.message}`);
+    ctx.say(`Test connection: ${describeGraphConnectionTestResult(outcome.result, "cli")}`);
     return EXIT_OK;
   }
-  ctx.say(`Saved, but the connection test failed: ${outcome.message} The tenant cannot be read until this is fixed.`);
+  ctx.say(
+    `Saved, but the connection test failed: ${describeGraphConnectionTestResult(outcome.result, "cli")} The tenant cannot be read until this is fixed.`,
+  );
   for (const line of details) ctx.say(`  ${line}`);
   ctx.say(`Fix it and run this connect again, or test again with: ${testCommand}`);
   return EXIT_FAILED;
@@ -191,7 +194,7 @@ export async function tenantsTestConnection(ctx: CliContext, tenantName: string)
   const tenant = await getTenantByName(ctx.runtime.database.db, ctx.workspace.id, tenantName);
   const outcome = await testGraphConnection(testDeps(ctx), tenant.id);
   ctx.emit({ tenant: { id: tenant.id, name: tenant.name }, test: outcome });
-  ctx.say(`${tenant.name}: ${outcome.message}`);
+  ctx.say(`${tenant.name}: ${describeGraphConnectionTestResult(outcome.result, "cli")}`);
   return outcome.ok ? EXIT_OK : EXIT_FAILED;
 }
 

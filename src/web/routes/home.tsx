@@ -9,7 +9,11 @@
  */
 import { Hono } from "hono";
 import { getVisibleTenant, listWorkspaceAccess } from "../../access/access-policy.js";
-import { findGraphConnection, type GraphConnection } from "../../graph/graph-connections.js";
+import {
+  describeGraphConnectionTestResult,
+  findGraphConnection,
+  type GraphConnection,
+} from "../../graph/graph-connections.js";
 import { listTenants, type Tenant } from "../../inventory/tenants.js";
 import { findLatestChangeSeq, listActiveFeedRuns } from "../../operations/run-feed-queries.js";
 import { OperatorError } from "../../shared/operator-error.js";
@@ -43,7 +47,7 @@ function EvidenceSourceSummary({ tenant, connection }: { tenant: Tenant; connect
         <>
           {test.result === "ok" ? "last test passed " : "last test failed "}
           <Time at={test.testedAt} />
-          {test.result === "ok" ? null : `: ${test.message}`}
+          {test.result === "ok" ? null : `: ${describeGraphConnectionTestResult(test.result, "web")}`}
         </>
       )}
     </>

@@ -16,6 +16,7 @@ import {
   connectTenantToGraph,
   DEFAULT_AUTHORITY_HOST,
   DEFAULT_GRAPH_BASE_URL,
+  describeGraphConnectionTestResult,
   findGraphConnection,
   type GraphConnection,
   type GraphConnectionInput,
@@ -71,11 +72,11 @@ function str(value: unknown, max = 500): string | undefined {
  * The operator-safe outcome of a test, for the page and the htmx answer. A failed test is about a
  * connection that is saved all the same: the headline says both, so nobody takes it for unsaved.
  */
-function TestResult({ outcome }: { outcome: Pick<GraphConnectionTestOutcome, "ok" | "message" | "testedAt"> }) {
+function TestResult({ outcome }: { outcome: Pick<GraphConnectionTestOutcome, "ok" | "result" | "testedAt"> }) {
   return (
     <div class="test-result" role="status" data-test-result data-ok={String(outcome.ok)}>
       <strong>{outcome.ok ? "Connection works" : "Saved, but the connection test failed"}</strong>
-      <p>{outcome.message}</p>
+      <p>{describeGraphConnectionTestResult(outcome.result, "web")}</p>
       {outcome.ok ? null : <p>The tenant cannot be read until this is fixed.</p>}
       <p class="muted">
         Tested <Time at={outcome.testedAt} />
@@ -353,11 +354,6 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
               This tenant is read from an export folder now; saving a connection switches it to Microsoft Graph.
             </p>
           ) : null}
-          {options.saved ? (
-            <p role="status" data-saved>
-              Connection saved. It has not been tested yet: press Test connection to check that it works.
-            </p>
-          ) : null}
           {demo ? <DemoGraphBox demo={demo} url={url} /> : null}
           {demoPrefill ? (
             <p role="status" data-demo-graph-filled>
@@ -377,9 +373,15 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
                 <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
                 <button type="submit">Test connection</button>
               </form>
+              {/* One region for "saved, not tested yet" and the test result: the htmx answer replaces
+                  its content, so the note never stands next to the result it is out of date with. */}
               <div id="test-result" aria-live="polite">
                 {connection.lastTest ? (
                   <TestResult outcome={{ ...connection.lastTest, ok: connection.lastTest.result === "ok" }} />
+                ) : options.saved ? (
+                  <p role="status" data-saved>
+                    Connection saved. It has not been tested yet: press Test connection to check that it works.
+                  </p>
                 ) : null}
               </div>
               <h2>Replace the connection</h2>
