@@ -223,7 +223,10 @@ describe("tenantpilot reviews (local database)", () => {
         ["2026-10-20..2026-10-01", "--period: the last day of the range is before the first."],
         ["2026-02-30..2026-03-10", "--period: the first day of the range is not a calendar date."],
         ["2024-01-01..2025-06-30", "--period: a date range may cover at most 366 days."],
-        ["last month", "--period: it must be a month (2026-11), a quarter (2026-Q4), a year (2026) or whole days"],
+        [
+          "last month",
+          "--period: it must be a month (2026-11), a quarter (2026-Q4), a year (2026), a day (2026-11-30) or whole days",
+        ],
       ] as const) {
         const result = await runCli(["reviews", "compose", "--tenant", "Fabrikam", "--period", period], env);
         expect(result.code).toBe(2);

@@ -328,7 +328,8 @@ export function buildProgram(setExit: (code: number) => void, options: { json?: 
     .option("--path <prefix>", "start of the setting path")
     .action(db(findingsList, remoteFindingsList));
 
-  const periodHelp = "review period: 2026-11 (month), 2026-Q4 (quarter), 2026 (year) or 2026-11-01..2026-11-15";
+  const periodHelp =
+    "review period: 2026-11 (month), 2026-Q4 (quarter), 2026 (year), 2026-11-30 (day) or 2026-11-01..2026-11-15";
   const reviews = program.command("reviews").description("tenant reviews: compose, read and export");
   reviews
     .command("compose")

@@ -9,6 +9,9 @@ describe("findReviewPeriodProblem", () => {
     ["2026-q4", undefined],
     [" 2026 ", undefined],
     ["2026-11-01..2026-11-15", undefined],
+    ["2026-11-19", undefined],
+    ["2026-02-30", "impossible_first_day"],
+    ["2026-11-21", "not_started"],
     ["2026-13", "month_out_of_range"],
     ["2026-00", "month_out_of_range"],
     ["2026-02-30..2026-03-10", "impossible_first_day"],
@@ -32,5 +35,14 @@ describe("findReviewPeriodProblem", () => {
       if (problem === undefined) expect(() => parseReviewPeriod(input, NOW)).not.toThrow();
       else expect(() => parseReviewPeriod(input, NOW)).toThrow();
     }
+  });
+});
+
+describe("parseReviewPeriod", () => {
+  it("reads one day as the range of that day, with the same key", () => {
+    const day = parseReviewPeriod("2026-11-19", NOW);
+    expect(day).toEqual(parseReviewPeriod("2026-11-19..2026-11-19", NOW));
+    expect(day.key).toBe("2026-11-19..2026-11-19");
+    expect(day.end.getTime() - day.start.getTime()).toBe(86_400_000);
   });
 });

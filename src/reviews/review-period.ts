@@ -61,7 +61,7 @@ export type ReviewPeriodProblem =
  */
 export const REVIEW_PERIOD_PROBLEMS: Readonly<Record<ReviewPeriodProblem, string>> = {
   unknown_spelling:
-    "it must be a month (2026-11), a quarter (2026-Q4), a year (2026) or whole days (2026-11-01..2026-11-15).",
+    "it must be a month (2026-11), a quarter (2026-Q4), a year (2026), a day (2026-11-30) or whole days (2026-11-01..2026-11-15).",
   month_out_of_range: "the month must be from 01 to 12 (e.g. 2026-11).",
   impossible_first_day: "the first day of the range is not a calendar date.",
   impossible_last_day: "the last day of the range is not a calendar date.",
@@ -81,6 +81,7 @@ type Spelling = { period: ReviewPeriod } | { problem: Exclude<ReviewPeriodProble
  * - `YYYY-Qn` — a calendar quarter ("2026-Q4")
  * - `YYYY` — a calendar year
  * - `YYYY-MM-DD..YYYY-MM-DD` — whole days, both ends inclusive, at most {@link MAX_PERIOD_DAYS} days
+ * - `YYYY-MM-DD` — one whole day, the same period as `YYYY-MM-DD..YYYY-MM-DD`
  *
  * @param now - the current time: a period may not start after it
  * @throws {OperatorError} invalid_input – not one of the spellings, an impossible date, an
@@ -176,7 +177,10 @@ function parseSpelling(value: string): Spelling {
       period: { key: match[1] as string, label: String(year), start: utc(year, 0, 1), end: utc(year + 1, 0, 1) },
     };
   }
-  match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(value);
+  // One day is the range of that day, so both spellings name the same period (and identity key).
+  match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(
+    /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}..${value}` : value,
+  );
   if (match) {
     const first = parseDay(match[1] as string);
     const last = parseDay(match[2] as string);

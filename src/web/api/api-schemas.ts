@@ -58,7 +58,7 @@ export const reviewPeriodBodySchema = z.strictObject({
     .min(1)
     .max(40)
     .describe(
-      "A month (2026-11), a quarter (2026-Q4), a year (2026) or whole days (2026-11-01..2026-11-15, at most 366); it must have started.",
+      "A month (2026-11), a quarter (2026-Q4), a year (2026), a day (2026-11-30) or whole days (2026-11-01..2026-11-15, at most 366); it must have started.",
     ),
 });
 
