@@ -98,7 +98,9 @@ async function serveWith(
   const worker = options.withWorker ? await startLocalWorker(ctx, { dedicated: true }) : undefined;
   ctx.say(`TenantPilot is running at http://${config.webHost}:${config.webPort}/${worker ? " (with a worker)" : ""}`);
   if (demo) {
-    ctx.say(`Demo data: ${demo.tenants.length} sample tenants read from export folders and the baseline profile "${demo.profile.name}".`);
+    ctx.say(
+      `Demo data: ${demo.tenants.length} sample tenants read from export folders and the baseline profile "${demo.profile.name}".`,
+    );
     if ((await findLatestSnapshot(database.db, demo.profile.id)) === undefined) {
       // So a compare can start at once: the first baseline is captured in the background.
       const { run } = await startBaselineCapture(
