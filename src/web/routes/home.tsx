@@ -14,8 +14,12 @@ import {
   findGraphConnection,
   type GraphConnection,
 } from "../../graph/graph-connections.js";
+import { getTenantOverview, type TenantOverview } from "../../inventory/tenant-overview.js";
 import { listTenants, type Tenant } from "../../inventory/tenants.js";
+import { formatCount } from "../../operations/progress-contract.js";
 import { findLatestChangeSeq, listActiveFeedRuns } from "../../operations/run-feed-queries.js";
+import { runUrl } from "../../operations/run-presenter.js";
+import { DISPLAY_STATUS_CATALOG, isRunOutcome } from "../../operations/status-normalizer.js";
 import { OperatorError } from "../../shared/operator-error.js";
 import { requireOperator } from "../require-operator.js";
 import { toActivityEntry } from "../run-event.js";
@@ -52,6 +56,35 @@ function EvidenceSourceSummary({ tenant, connection }: { tenant: Tenant; connect
       )}
     </>
   );
+}
+
+/**
+ * Unresolved drift and the latest compare in one line: "4 unresolved findings (1 baseline profile) ·
+ * last compare Succeeded 30 Nov 2026 09:13 UTC"; "Never compared" before the first.
+ */
+function DriftSummary({ overview, findingsUrl }: { overview: TenantOverview; findingsUrl: string }) {
+  const compare = overview.lastCompare;
+  if (compare === null) return <span class="muted">Never compared with a baseline</span>;
+  const count = overview.unresolvedFindingCount;
+  const profiles = overview.driftedProfileCount;
+  return (
+    <>
+      {count === 0 ? (
+        "No unresolved findings"
+      ) : (
+        <a
+          href={findingsUrl}
+        >{`${formatCount(count)} unresolved ${count === 1 ? "finding" : "findings"} (${formatCount(profiles)} baseline ${profiles === 1 ? "profile" : "profiles"})`}</a>
+      )}
+      {" · last compare "}
+      <a href={runUrl(compare.runId)}>{describeOutcomeLabel(compare.outcome)}</a> <Time at={compare.completedAt} />
+    </>
+  );
+}
+
+/** The display label of a stored outcome ("Succeeded"), safe for unknown values. */
+function describeOutcomeLabel(outcome: string): string {
+  return isRunOutcome(outcome) ? DISPLAY_STATUS_CATALOG[outcome].label : DISPLAY_STATUS_CATALOG.completed_unknown.label;
 }
 
 /** Routes `/` and `/w/:workspaceSlug/tenants/:tenantId`. */
@@ -135,9 +168,10 @@ export function homeRoutes(deps: WebDeps) {
         throw new OperatorError("not_found", `tenant ${tenant.id} is not in workspace ${c.req.param("workspaceSlug")}`);
       }
       const eventCursor = await findLatestChangeSeq(deps.db);
-      // One more query, only for Graph tenants: the connection's app and last test for the summary.
-      const [active, connection] = await Promise.all([
+      // The overview is one query; one more only for Graph tenants (the connection's app and last test).
+      const [active, overview, connection] = await Promise.all([
         listActiveFeedRuns(deps.db, [workspace.workspaceId], tenant.id),
+        getTenantOverview(deps.db, tenant.id),
         tenant.evidenceSource?.kind === "graph" ? findGraphConnection(deps.db, tenant.id) : undefined,
       ]);
       const now = deps.now();
@@ -153,6 +187,23 @@ export function homeRoutes(deps: WebDeps) {
             <dt>Evidence source</dt>
             <dd data-evidence-source>
               <EvidenceSourceSummary tenant={tenant} connection={connection} />
+            </dd>
+            <dt>Drift</dt>
+            <dd data-drift-summary>
+              <DriftSummary
+                overview={overview}
+                findingsUrl={`/w/${slug}/findings?tenant=${encodeURIComponent(tenant.id)}`}
+              />
+            </dd>
+            <dt>Latest review</dt>
+            <dd data-latest-review>
+              {overview.latestReview === null ? (
+                <span class="muted">None yet</span>
+              ) : (
+                <a href={`${shellUrl}/reviews/${encodeURIComponent(overview.latestReview.reviewId)}`}>
+                  {`${overview.latestReview.periodLabel} · ${overview.latestReview.status === "ready" ? "Ready" : "Draft"}`}
+                </a>
+              )}
             </dd>
           </dl>
           <nav class="tenant-nav" aria-label={`${tenant.name} pages`}>
