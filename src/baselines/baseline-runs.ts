@@ -79,5 +79,5 @@ export async function startBaselineCompare(
 /** @throws {OperatorError} tenant_not_connected, graph_not_connected – see {@link findUnconnectedTenant} */
 async function assertTenantConnected(db: Db, tenant: Tenant): Promise<void> {
   const unconnected = await findUnconnectedTenant(db, tenant);
-  if (unconnected) throw new OperatorError(unconnected.code, unconnected.detail);
+  if (unconnected) throw new OperatorError(unconnected.code, unconnected.detail, { detail: unconnected.detail });
 }

@@ -62,8 +62,11 @@ import { EXIT_BAD_INPUT, EXIT_CODE_BY_ERROR, EXIT_FAILED, EXIT_OK } from "./exit
 import { installShutdownHandlers, requestShutdown } from "./shutdown.js";
 
 /**
- * Codes whose internal message we wrote about the caller's own input or machine (which tenant,
- * which folder, which port), so it is shown without --verbose.
+ * Codes whose every internal message the CLI can meet is written about the caller's own input or
+ * machine (which tenant name, which folder, which port), so it is shown without --verbose. Codes
+ * whose internal messages name internal ids (graph_not_connected: "tenant <uuid> has no Graph
+ * connection"; credential_key_missing) are not listed: where they have operator copy, the thrower
+ * passes it as `detail` (OperatorErrorOptions), which is shown for every code.
  */
 const DETAILED_ERROR_CODES = new Set<OperatorErrorCode>([
   "not_found",
@@ -73,8 +76,6 @@ const DETAILED_ERROR_CODES = new Set<OperatorErrorCode>([
   "export_folder_empty",
   "evidence_source_unreachable",
   "database_unavailable",
-  "graph_not_connected",
-  "credential_key_missing",
 ]);
 
 /** `--limit`: an integer 1–500. */
@@ -426,7 +427,11 @@ export async function runCli(argv: string[]): Promise<number> {
     const code = operatorError?.code ?? "internal_error";
     const message = operatorError?.operatorMessage ?? "The command failed unexpectedly.";
     const detail =
-      operatorError && (verbose || DETAILED_ERROR_CODES.has(operatorError.code)) ? operatorError.message : undefined;
+      operatorError === undefined
+        ? undefined
+        : verbose || (operatorError.detail === undefined && DETAILED_ERROR_CODES.has(operatorError.code))
+          ? operatorError.message
+          : operatorError.detail;
     if (json) {
       // Scripts parse stdout: an error is a JSON document too, and the only output.
       process.stdout.write(`${JSON.stringify({ error: { code, message, ...(detail ? { detail } : {}) } }, null, 2)}\n`);

@@ -61,6 +61,7 @@ export class KeyRing {
       throw new OperatorError(
         "credential_key_missing",
         "No credential encryption key: set TENANTPILOT_SECRET_KEYS (keyId:base64 of 32 random bytes).",
+        { detail: "Set TENANTPILOT_SECRET_KEYS (keyId:base64 of 32 random bytes)." },
       );
     }
     return current;
@@ -143,6 +144,7 @@ export function decryptCredential(keyRing: KeyRing, stored: string, binding: Cre
     throw new OperatorError(
       "credential_key_missing",
       `stored ${binding.purpose} of tenant ${binding.tenantId} was encrypted with key "${keyId}", which is not in TENANTPILOT_SECRET_KEYS (configured: ${keyRing.keyIds.join(", ") || "none"})`,
+      { detail: `It was encrypted with key "${keyId}", which TENANTPILOT_SECRET_KEYS does not hold.` },
     );
   }
   const iv = Buffer.from(ivText, "base64url");

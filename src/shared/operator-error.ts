@@ -51,17 +51,32 @@ export function isOperatorErrorCode(value: unknown): value is OperatorErrorCode 
   return typeof value === "string" && Object.hasOwn(OPERATOR_ERRORS, value);
 }
 
+/** Options of an {@link OperatorError}: the cause, and an operator-safe detail line. */
+export interface OperatorErrorOptions extends ErrorOptions {
+  /**
+   * A second line an operator may see (the CLI prints it under the sentence): written as copy about
+   * what the operator gave (a tenant or folder by name, a variable to set), never ids they did not
+   * give, transport text or a stack. Absent: the operator sees the sentence alone.
+   */
+  detail?: string;
+}
+
 /**
  * An expected failure. `message` is for logs and diagnostics; {@link OperatorError.operatorMessage}
- * is all an operator sees. Retrying will not fix it, so run tasks complete the run at once.
+ * (and {@link OperatorError.detail}, when set) is all an operator sees. Retrying will not fix it,
+ * so run tasks complete the run at once.
  */
 export class OperatorError extends Error {
   override name = "OperatorError";
   readonly code: OperatorErrorCode;
+  /** Operator-safe detail line, see {@link OperatorErrorOptions.detail}. */
+  readonly detail: string | undefined;
 
-  constructor(code: OperatorErrorCode, internalMessage?: string, options?: ErrorOptions) {
-    super(internalMessage ?? code, options);
+  constructor(code: OperatorErrorCode, internalMessage?: string, options?: OperatorErrorOptions) {
+    const { detail, ...errorOptions } = options ?? {};
+    super(internalMessage ?? code, errorOptions);
     this.code = code;
+    this.detail = detail;
   }
 
   /** The operator-safe sentence for {@link OperatorError.code}. */
