@@ -196,21 +196,24 @@ describe("tenantpilot tenants connect --graph", () => {
     expect(result.stdout + result.stderr).not.toContain("hunter2hunter2");
   });
 
-  dbTest("test-connection on a tenant without a Graph connection prints only operator copy", async ({ databaseUrl }) => {
-    const env = { DATABASE_URL: databaseUrl, TENANTPILOT_SECRET_KEYS: OLD_KEY };
-    expect((await runCli(["tenants", "add", "--name", "Folder only", "--export-dir", REPO], env)).code).toBe(0);
-    const result = await runCli(["tenants", "test-connection", "Folder only"], env);
-    expect(result.code).toBe(2);
-    // The catalog sentence alone: not the internal "tenant <uuid> has no Graph connection".
-    expect(result.stderr).toBe("Error: The tenant is not connected to Microsoft Graph with an app registration.\n");
-    const json = await runCli(["tenants", "test-connection", "Folder only", "--json"], env);
-    expect(JSON.parse(json.stdout)).toEqual({
-      error: {
-        code: "graph_not_connected",
-        message: "The tenant is not connected to Microsoft Graph with an app registration.",
-      },
-    });
-  });
+  dbTest(
+    "test-connection on a tenant without a Graph connection prints only operator copy",
+    async ({ databaseUrl }) => {
+      const env = { DATABASE_URL: databaseUrl, TENANTPILOT_SECRET_KEYS: OLD_KEY };
+      expect((await runCli(["tenants", "add", "--name", "Folder only", "--export-dir", REPO], env)).code).toBe(0);
+      const result = await runCli(["tenants", "test-connection", "Folder only"], env);
+      expect(result.code).toBe(2);
+      // The catalog sentence alone: not the internal "tenant <uuid> has no Graph connection".
+      expect(result.stderr).toBe("Error: The tenant is not connected to Microsoft Graph with an app registration.\n");
+      const json = await runCli(["tenants", "test-connection", "Folder only", "--json"], env);
+      expect(JSON.parse(json.stdout)).toEqual({
+        error: {
+          code: "graph_not_connected",
+          message: "The tenant is not connected to Microsoft Graph with an app registration.",
+        },
+      });
+    },
+  );
 
   dbTest("an unknown tenant without --create is not found", async ({ databaseUrl }) => {
     const env = { DATABASE_URL: databaseUrl, TENANTPILOT_SECRET_KEYS: OLD_KEY };
