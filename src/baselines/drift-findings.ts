@@ -38,6 +38,8 @@ export interface FindingFilter {
   policy?: string;
   /** Prefix of the setting path. */
   path?: string;
+  /** Exactly these findings (then `limit` does not apply: all of them are returned). */
+  ids?: readonly string[];
   /** (Default: 500, max 5000) */
   limit?: number;
 }
@@ -56,7 +58,11 @@ export async function listFindings(
   if (filter.kind) where.push(sql`f.kind = ${filter.kind}`);
   if (filter.policy) where.push(sql`f.policy_name ilike ${`%${filter.policy.replace(/[\\%_]/g, "\\$&")}%`}`);
   if (filter.path) where.push(sql`starts_with(coalesce(f.path, ''), ${filter.path})`);
-  const limit = Math.min(Math.max(filter.limit ?? 500, 1), 5_000);
+  if (filter.ids !== undefined) {
+    if (filter.ids.length === 0) return [];
+    where.push(sql`f.id = any(${`{${filter.ids.join(",")}}`}::uuid[])`);
+  }
+  const limit = filter.ids?.length ?? Math.min(Math.max(filter.limit ?? 500, 1), 5_000);
   const result = await db.execute(sql`select f.*, t.name as tenant_name, p.name as profile_name
     from drift_findings f join tenants t on t.id = f.tenant_id join baseline_profiles p on p.id = f.profile_id
     where ${sql.join(where, sql` and `)}

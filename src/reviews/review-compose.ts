@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { listFindings } from "../baselines/drift-findings.js";
 import type { RunWorkContext } from "../baselines/run-work-context.js";
 import type { Db } from "../db/database.js";
 import {
@@ -31,7 +32,6 @@ import {
   buildReviewSection,
   describeEvidenceGeneration,
   type EvidenceGeneration,
-  type FindingForReview,
   type ReviewSectionInput,
 } from "./review-section-factory.js";
 
@@ -121,10 +121,9 @@ export async function runReviewCompose(ctx: ReviewWorkContext, now: () => Date):
     periodStart: windowStart,
     excludeReviewId: review.id,
   });
-  const findings = await loadFindings(
-    ctx.db,
-    snapshot.content.drift.flatMap((profile) => profile.unresolvedFindingIds),
-  );
+  const findings = await listFindings(ctx.db, workspaceId, {
+    ids: snapshot.content.drift.flatMap((profile) => profile.unresolvedFindingIds),
+  });
   const input: ReviewSectionInput = {
     periodLabel: inputs.periodLabel,
     snapshot,
@@ -173,28 +172,4 @@ async function findPreviousReadyReview(
       })
     : [];
   return { id: row.id, periodLabel: row.period_label, sections };
-}
-
-/** The drift findings with these ids, with their profile's name. */
-async function loadFindings(db: Db, ids: readonly string[]): Promise<FindingForReview[]> {
-  if (ids.length === 0) return [];
-  const result = await db.execute(sql`select f.id, p.name as profile_name, f.kind, f.policy_kind, f.policy_name,
-      f.path, f.expected, f.actual, f.status, f.first_seen_at
-    from drift_findings f join baseline_profiles p on p.id = f.profile_id
-    where f.id = any(${`{${ids.join(",")}}`}::uuid[])`);
-  return result.rows.map((raw) => {
-    const row = raw as Record<string, unknown>;
-    return {
-      id: row.id as string,
-      profileName: row.profile_name as string,
-      kind: row.kind as string,
-      policyKind: row.policy_kind as string,
-      policyName: row.policy_name as string,
-      path: (row.path as string | null) ?? null,
-      expected: row.expected ?? undefined,
-      actual: row.actual ?? undefined,
-      status: row.status as string,
-      firstSeenAt: new Date(row.first_seen_at as string),
-    };
-  });
 }
