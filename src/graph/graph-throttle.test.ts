@@ -81,6 +81,26 @@ describe("TenantRequestLimiter", () => {
     expect(aStarted).toBe(true);
   });
 
+  it("ends a pause whose timer fires before Date.now() reaches it (a busy event loop's cached clock)", async () => {
+    const limiter = new TenantRequestLimiter({ maxInFlightPerTenant: 1, maxInFlightTotal: 1 });
+    const realNow = Date.now;
+    const start = realNow();
+    try {
+      limiter.pauseTenant("a", start + 20);
+      // From here Date.now() runs 40 ms behind the clock the pause timer was set on, as it does
+      // when a timer is measured from a loop clock cached before a long turn.
+      Date.now = () => realNow() - 40;
+      const granted = limiter.acquire("a").then((release) => {
+        release();
+        return "granted";
+      });
+      const timeout = new Promise((resolve) => setTimeout(() => resolve("still waiting"), 2_000));
+      expect(await Promise.race([granted, timeout])).toBe("granted");
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it("rejects a waiting acquire when its signal aborts, and frees nothing it never held", async () => {
     const limiter = new TenantRequestLimiter({ maxInFlightPerTenant: 1, maxInFlightTotal: 1 });
     const held = await limiter.acquire("a");

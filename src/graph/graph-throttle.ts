@@ -171,14 +171,22 @@ export class TenantRequestLimiter {
     tenant.pausedUntilMs = untilMs;
     for (const waiter of tenant.waiters) waiter.onPaused?.(new Date(untilMs));
     if (tenant.pauseTimer !== undefined) clearTimeout(tenant.pauseTimer);
-    tenant.pauseTimer = setTimeout(
-      () => {
-        tenant.pauseTimer = undefined;
-        if (tenant.inFlight === 0 && tenant.waiters.length === 0) this.#tenants.delete(tenantKey);
-        this.#dispatch();
-      },
-      Math.max(0, untilMs - Date.now()),
-    );
+    // A timer can fire before Date.now() reaches its time: Node measures timeouts from the event
+    // loop's cached clock, which lags behind on a busy loop. Ending the pause then would grant
+    // nothing (#canStart compares with Date.now()) and leave the waiters waiting for ever, so an
+    // early wake-up waits again for what is left.
+    const wake = () => {
+      const remainingMs = tenant.pausedUntilMs - Date.now();
+      if (remainingMs > 0) {
+        tenant.pauseTimer = setTimeout(wake, remainingMs);
+        tenant.pauseTimer.unref();
+        return;
+      }
+      tenant.pauseTimer = undefined;
+      if (tenant.inFlight === 0 && tenant.waiters.length === 0) this.#tenants.delete(tenantKey);
+      this.#dispatch();
+    };
+    tenant.pauseTimer = setTimeout(wake, Math.max(0, untilMs - Date.now()));
     tenant.pauseTimer.unref();
   }
 
