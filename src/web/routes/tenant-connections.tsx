@@ -417,9 +417,10 @@ export function tenantConnectionsRoutes(deps: WebDeps) {
           tenantId: context.tenant.id,
         });
       } catch (thrown) {
-        if (thrown instanceof OperatorError && thrown.code === "invalid_input") {
-          // graph-connections' invalid_input messages name the field and never echo the value.
-          return renderPage(c, context, { values, error: thrown.message }, 400);
+        if (thrown instanceof GraphConnectionInputError) {
+          // Its issue messages are written for operators: they name the field and never echo the value.
+          const message = thrown.issues[0]?.message ?? thrown.operatorMessage;
+          return renderPage(c, context, { values, error: message }, 400);
         }
         throw thrown;
       }
